@@ -1,0 +1,3 @@
+from carerota.cli import main
+
+main()

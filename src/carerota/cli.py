@@ -1,0 +1,217 @@
+"""The command line: options → library calls → report, and errors → exit codes.
+
+Exit codes (as ruff): 0 every check passes, 1 findings, 2 a usage or input error.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from dataclasses import replace
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from carerota import __version__, report
+from carerota.audit import AuditSettings, audit
+from carerota.errors import InputError
+from carerota.load import (TRAVEL_MODES, load_clients, load_payslips, load_rota, load_travel_matrix,
+                           load_workers)
+from carerota.pay import PERIOD_KINDS, PayPeriods
+from carerota.rates import WageFloor
+from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
+from carerota.worktime import GapRules
+
+EXIT_FINDINGS, EXIT_ERROR = 1, 2
+
+app = typer.Typer(
+    help="Audit UK home-care rotas: is pay above the wage floor once travel between visits counts?",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Times(str, Enum):
+    planned = "planned"
+    actual = "actual"
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"carerota {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """Audit UK home-care rotas against the wage floor and the care charters."""
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise typer.BadParameter(f"expected a date such as 2026-11-02 or 02/11/2026, got {value!r}",
+                             param_hint=option)
+
+
+def per_mode(values: list[str], defaults: dict[str, float], option: str, low: float, high: float) -> dict[str, float]:
+    """``12`` sets every mode; ``walk=4.5`` sets one. Later values win."""
+    out = dict(defaults)
+    for value in values:
+        mode, _, number = value.rpartition("=")
+        mode = mode.strip().lower()
+        if mode and mode not in TRAVEL_MODES:
+            raise typer.BadParameter(f"unknown travel mode {mode!r} (expected one of "
+                                     f"{', '.join(TRAVEL_MODES)})", param_hint=option)
+        try:
+            x = float(number)
+        except ValueError:
+            x = float("nan")
+        if not low <= x <= high:
+            raise typer.BadParameter(f"expected a number between {low:g} and {high:g}, got {number!r}",
+                                     param_hint=option)
+        for m in [mode] if mode else TRAVEL_MODES:
+            out[m] = x
+    return out
+
+
+def write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, output)
+
+
+AUDIT_EXAMPLES = """
+[bold]Examples[/bold]
+
+  carerota audit rota.csv
+  carerota audit rota.csv --clients clients.csv --workers workers.csv --wage rlw
+  carerota audit rota.csv --payslips payslips.csv --period month --as-of 2026-12-01
+  carerota audit rota.csv --times actual --format json --output audit.json
+  cat rota.csv | carerota audit - --format csv
+
+Exit codes: 0 every worker-period meets the floor and nothing was found, 1 findings, 2 usage or input error.
+"""
+
+
+@app.command("audit", epilog=AUDIT_EXAMPLES)
+def audit_command(
+    rota: str = typer.Argument(..., metavar="ROTA", help="Rota CSV, one row per visit ('-' reads stdin)."),
+    clients: Optional[Path] = typer.Option(None, "--clients", help="client_id,lat,lon[,named_team,postcode]."),
+    workers: Optional[Path] = typer.Option(None, "--workers", help="worker_id,age|date_of_birth,travel_mode,london."),
+    payslips: Optional[Path] = typer.Option(
+        None, "--payslips", help="worker_id,period_start,period_end,gross_pay[,expenses]: replaces the rota's pay."),
+    travel_matrix: Optional[Path] = typer.Option(
+        None, "--travel-matrix", help="from_client,to_client,minutes[,km]: travel times to use instead of estimates."),
+    wage: str = typer.Option("nlw", "--wage", help="Wage floor: nlw (statutory), rlw (Real Living Wage) or £ an hour."),
+    period: str = typer.Option("week", "--period", help="Pay reference period: week, fortnight or month."),
+    period_start: Optional[str] = typer.Option(None, "--period-start", metavar="DATE",
+                                               help="A date on which a pay period starts (anchors the periods)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE",
+                                        help="Date arrears are determined, for the uplift [default: today]."),
+    times: Times = typer.Option(Times.planned, "--times", help="Visit times: planned, or actual (call monitoring)."),
+    paid_gap: float = typer.Option(60, "--paid-gap", metavar="MIN", help="Gaps up to this many minutes count in full."),
+    split_gap: float = typer.Option(180, "--split-gap", metavar="MIN",
+                                    help="Gaps up to this count travel only; longer gaps start a new shift."),
+    mode: str = typer.Option("drive", "--mode", help="Travel mode of workers without one: drive, walk, cycle, transit."),
+    speed_kmh: list[str] = typer.Option([], "--speed-kmh", metavar="[MODE=]KMH",
+                                        help="Average speed, for all modes or one (repeatable)."),
+    circuity: list[str] = typer.Option([], "--circuity", metavar="[MODE=]FACTOR",
+                                       help="Road distance ÷ straight-line distance (repeatable)."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout."),
+    top: int = typer.Option(20, "--top", help="Rows per table in the terminal report (0 for all)."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the input files."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
+) -> None:
+    """Audit a rota: working time with travel, pay per pay reference period, shortfall and arrears."""
+    err = report.stderr_console(quiet)
+    mode = mode.strip().lower()
+    if mode not in TRAVEL_MODES:
+        raise typer.BadParameter(f"expected one of {', '.join(TRAVEL_MODES)}, got {mode!r}", param_hint="--mode")
+    try:
+        settings = AuditSettings(
+            floor=WageFloor.parse(wage),
+            periods=PayPeriods(period.strip().lower(), parse_date(period_start, "--period-start")),
+            rules=GapRules(paid_gap, split_gap),
+            use_actual=times is Times.actual,
+            travel=TravelModel(
+                default_mode=mode,
+                speed_kmh=per_mode(speed_kmh, SPEED_KMH, "--speed-kmh", 0.5, 200),
+                circuity=per_mode(circuity, CIRCUITY, "--circuity", 1, 5),
+            ),
+            as_of=parse_date(as_of, "--as-of") or date.today(),
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    if output is not None and output.parent and not output.parent.is_dir():
+        raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint="--output")
+
+    try:
+        with report.working(err, "Reading the rota…"):
+            loaded = load_rota(rota, encoding=encoding)
+            matrix = load_travel_matrix(travel_matrix, encoding=encoding) if travel_matrix else None
+            if matrix is not None:
+                settings = replace(settings, travel=replace(settings.travel, matrix=matrix))
+            result = audit(
+                loaded,
+                clients=load_clients(clients, encoding=encoding) if clients else None,
+                workers=load_workers(workers, encoding=encoding) if workers else None,
+                payslips=load_payslips(payslips, encoding=encoding) if payslips else None,
+                settings=settings,
+            )
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
+
+    report.print_notes(err, result.notes)
+    if fmt is Format.json:
+        write_output(report.to_json(result), output)
+    elif fmt is Format.csv:
+        write_output(report.to_csv(result), output)
+    elif output is None:
+        report.render_terminal(result, report.Console(highlight=False), loaded.name, top)
+    else:
+        with output.open("w", encoding="utf-8") as fh:
+            report.render_terminal(result, report.Console(file=fh, width=160, no_color=True), loaded.name, top)
+    raise typer.Exit(result.exit_code)
+
+
+def main() -> None:
+    """Console entry point: quiet on a closed pipe, and no traceback for anything we did not expect."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:  # a bug: say so plainly, with the traceback only on request
+        if os.environ.get("CAREROTA_DEBUG"):
+            raise
+        report.print_error(report.stderr_console(), f"internal error: {type(error).__name__}: {error} "
+                           "(set CAREROTA_DEBUG=1 to see the traceback, and please report it)")
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,106 @@
+"""Travel time between client homes: a supplied matrix where given, else distance × circuity ÷ speed.
+
+Distances are ellipsoidal (WGS84) by Lambert's formula, vectorised in numpy; geopy's geodesic is the
+reference it is tested against (within a few metres), and calling geopy per pair would be thousands
+of times slower on a large rota.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from carerota.errors import InputError, Problem
+
+WGS84_A_KM = 6378.137
+WGS84_F = 1 / 298.257223563
+
+# Defaults for when no travel matrix is given; see docs/method.md for where they come from.
+SPEED_KMH = {"drive": 30.0, "walk": 4.8, "cycle": 15.0, "transit": 15.0}
+CIRCUITY = {"drive": 1.3, "walk": 1.2, "cycle": 1.25, "transit": 1.4}
+
+
+@dataclass(frozen=True)
+class TravelModel:
+    """How to turn two client homes into minutes of travel for a worker's mode of travel."""
+
+    default_mode: str = "drive"
+    speed_kmh: dict[str, float] = field(default_factory=lambda: dict(SPEED_KMH))
+    circuity: dict[str, float] = field(default_factory=lambda: dict(CIRCUITY))
+    matrix: pd.DataFrame | None = None  # minutes (and km), indexed by (from_client, to_client)
+
+
+def distance_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Ellipsoidal distance by Lambert's formula: within ~10 m of the geodesic worldwide."""
+    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype="float64")) for x in (lat1, lon1, lat2, lon2))
+    beta1 = np.arctan((1 - WGS84_F) * np.tan(lat1))
+    beta2 = np.arctan((1 - WGS84_F) * np.tan(lat2))
+    hav = (np.sin((beta2 - beta1) / 2) ** 2
+           + np.cos(beta1) * np.cos(beta2) * np.sin((lon2 - lon1) / 2) ** 2)
+    sigma = 2 * np.arcsin(np.sqrt(np.clip(hav, 0, 1)))
+    p, q = (beta1 + beta2) / 2, (beta2 - beta1) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = (sigma - np.sin(sigma)) * np.sin(p) ** 2 * np.cos(q) ** 2 / np.cos(sigma / 2) ** 2
+        y = (sigma + np.sin(sigma)) * np.cos(p) ** 2 * np.sin(q) ** 2 / np.sin(sigma / 2) ** 2
+        d = WGS84_A_KM * (sigma - WGS84_F / 2 * (x + y))
+    return np.where(sigma > 0, d, 0.0)
+
+
+def leg_minutes(legs: pd.DataFrame, model: TravelModel, source: str) -> tuple[np.ndarray, dict]:
+    """Minutes of travel for each leg.
+
+    ``legs`` has from_client, to_client, from_lat, from_lon, to_lat, to_lon, mode and row (the
+    visit's row, for error messages). A leg between two visits at the same client takes no time. A
+    pair missing from the matrix is looked up the other way round, then estimated from the homes'
+    locations; a needed location that is missing is an input error, never zero travel.
+    Returns the minutes and a count of legs by how they were found.
+    """
+    n = len(legs)
+    minutes = np.full(n, np.nan)
+    how = np.full(n, "estimate", dtype=object)
+    same = (legs["from_client"] == legs["to_client"]).to_numpy()
+    minutes[same], how[same] = 0.0, "same home"
+    if model.matrix is not None and n:
+        table = model.matrix["minutes"]
+        for a, b in (("from_client", "to_client"), ("to_client", "from_client")):
+            todo = np.isnan(minutes)
+            if not todo.any():
+                break
+            key = pd.MultiIndex.from_arrays([legs[a].to_numpy()[todo], legs[b].to_numpy()[todo]])
+            found = table.reindex(key).to_numpy()
+            idx = np.flatnonzero(todo)[~np.isnan(found)]
+            minutes[idx], how[idx] = found[~np.isnan(found)], "matrix"
+    todo = np.isnan(minutes)
+    if todo.any():
+        part = legs.loc[todo]
+        located = part[["from_lat", "from_lon", "to_lat", "to_lon"]].notna().all(axis=1).to_numpy()
+        if not located.all():
+            raise missing_locations(part.loc[~located], source)
+        modes = part["mode"].to_numpy()
+        speed = pd.Series(modes).map(model.speed_kmh).to_numpy(dtype="float64")
+        circuity = pd.Series(modes).map(model.circuity).to_numpy(dtype="float64")
+        km = distance_km(part["from_lat"], part["from_lon"], part["to_lat"], part["to_lon"])
+        minutes[todo] = km * circuity / speed * 60
+    counts = pd.Series(how).value_counts().to_dict()
+    return minutes, counts
+
+
+def missing_locations(legs: pd.DataFrame, source: str) -> InputError:
+    """Name each client whose home is unknown, with the first rota row that needs it."""
+    first = {}
+    for side in ("from", "to"):
+        unknown = legs[legs[[f"{side}_lat", f"{side}_lon"]].isna().any(axis=1)]
+        for client, row in zip(unknown[f"{side}_client"], unknown["row"]):
+            first.setdefault(client, row)
+    problems = [
+        Problem(source, f"no location for client {client!r}, needed for travel to or from this visit",
+                int(row), "lat/lon")
+        for client, row in sorted(first.items(), key=lambda kv: kv[1])
+    ]
+    return InputError(
+        problems,
+        hint="Give lat and lon on the rota rows, or a --clients file with client_id,lat,lon, or a "
+        "--travel-matrix covering these clients.",
+    )

@@ -1,0 +1,104 @@
+"""Working time of a home-care worker under the minimum-wage rules for time work.
+
+Visit time, travel between visits and waiting between visits count; travel from home to the first
+visit and from the last visit home does not, and neither does a genuine break. Which it is depends on
+the gap between consecutive visits (see docs/method.md and GapRules).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from carerota.travel import TravelModel, leg_minutes
+
+FIRST, OVERLAP, PAID, BREAK = "first", "overlap", "paid", "break"
+
+
+@dataclass(frozen=True)
+class GapRules:
+    """A gap of at most ``paid_gap`` minutes is working time in full (travel plus waiting); up to
+    ``split_gap`` only the travel counts (a break taken on the way); longer starts a new shift."""
+
+    paid_gap: float = 60
+    split_gap: float = 180
+
+    def __post_init__(self):
+        if not 0 <= self.paid_gap <= self.split_gap:
+            raise ValueError(
+                f"expected 0 <= --paid-gap <= --split-gap, got {self.paid_gap:g} and {self.split_gap:g}")
+
+
+def seconds(times: pd.Series) -> np.ndarray:
+    """UTC instants as whole seconds since the epoch (NaT becomes the int64 minimum)."""
+    return times.dt.tz_convert(None).to_numpy().astype("datetime64[s]").astype("int64")
+
+
+def working_time(
+    visits: pd.DataFrame,
+    *,
+    use_actual: bool,
+    rules: GapRules,
+    travel: TravelModel,
+    modes: pd.Series,
+    source: str,
+) -> tuple[pd.DataFrame, dict]:
+    """Add visit, travel, waiting and break seconds to each visit, sorted by worker and time.
+
+    ``modes`` maps worker_id to a travel mode (missing workers use the model's default). With
+    ``use_actual``, call-monitoring times replace planned ones where both check-in and check-out
+    exist. Travel and waiting belong to the visit they lead to. Returns the visits and counts of
+    how travel legs were found.
+    """
+    v = visits.copy()
+    has_actual = (v["actual_start"].notna() & v["actual_end"].notna()).to_numpy()
+    v["used_actual"] = has_actual & use_actual
+    v["vstart"] = v["actual_start"].where(v["used_actual"], v["start"])
+    v["vend"] = v["actual_end"].where(v["used_actual"], v["end"])
+    v = v.sort_values(["worker_id", "vstart", "vend", "row"], kind="stable").reset_index(drop=True)
+
+    start, end = seconds(v["vstart"]), seconds(v["vend"])
+    worker = v["worker_id"].to_numpy()
+    first_of_worker = np.ones(len(v), bool)
+    first_of_worker[1:] = worker[1:] != worker[:-1]
+    running_end = pd.Series(end).groupby(pd.factorize(worker)[0]).cummax().to_numpy()
+    prev_end = np.roll(running_end, 1)
+    gap = np.where(first_of_worker, np.iinfo("int64").max, start - prev_end)
+
+    paid_limit, split_limit = rules.paid_gap * 60, rules.split_gap * 60
+    leg = np.select(
+        [first_of_worker | (gap > split_limit), gap < 0, gap <= paid_limit],
+        [FIRST, OVERLAP, PAID],
+        BREAK,
+    )
+    v["leg"] = leg
+    v["gap_s"] = np.where(leg == FIRST, np.nan, gap)
+    v["prev_client_id"] = np.where(leg == FIRST, None, np.roll(v["client_id"].to_numpy(), 1))
+    v["prev_visit_id"] = np.where(leg == FIRST, None, np.roll(v["visit_id"].to_numpy(), 1))
+
+    v["travel_mode"] = v["worker_id"].map(modes).astype(object).fillna(travel.default_mode)
+    counted = leg != FIRST
+    lat, lon = v["lat"].to_numpy(), v["lon"].to_numpy()
+    legs = pd.DataFrame({
+        "row": v["row"].to_numpy()[counted],
+        "from_client": np.roll(v["client_id"].to_numpy(), 1)[counted],
+        "to_client": v["client_id"].to_numpy()[counted],
+        "from_lat": np.roll(lat, 1)[counted], "from_lon": np.roll(lon, 1)[counted],
+        "to_lat": lat[counted], "to_lon": lon[counted],
+        "mode": v["travel_mode"].to_numpy()[counted],
+    })
+    minutes, how = leg_minutes(legs, travel, source)
+    leg_s = np.zeros(len(v))
+    leg_s[counted] = np.round(minutes * 60)
+
+    gap_pos = np.clip(np.where(counted, gap, 0), 0, None)
+    v["travel_s"] = np.where(leg == BREAK, np.minimum(leg_s, gap_pos), leg_s)
+    v["waiting_s"] = np.where(leg == PAID, np.clip(gap_pos - leg_s, 0, None), 0.0)
+    v["break_s"] = np.where(leg == BREAK, gap_pos - v["travel_s"], 0.0)
+    v["duration_s"] = (end - start).astype("float64")
+    # Time in two overlapping visits is counted once: a worker cannot work two hours in one.
+    v["contact_s"] = np.clip(end - np.where(leg == OVERLAP, np.maximum(start, prev_end), start), 0, None)
+    v["working_s"] = v["contact_s"] + v["travel_s"] + v["waiting_s"]
+    return v, how
