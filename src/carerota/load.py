@@ -158,9 +158,9 @@ def decode(data: bytes, name: str, encoding: str) -> bytes:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as err:
-            row = data.count(b"\n", 0, err.start) + 1
+            row, column = where_is(data, err.start)
             raise InputError(
-                Problem(name, f"is not valid UTF-8 text (byte 0x{data[err.start]:02x})", row),
+                Problem(name, f"expected UTF-8 text, found the byte 0x{data[err.start]:02x}", row, column),
                 hint="Save the file as UTF-8, or give its encoding, e.g. --encoding cp1252.",
             ) from None
         return data
@@ -169,8 +169,20 @@ def decode(data: bytes, name: str, encoding: str) -> bytes:
     except LookupError:
         raise InputError(Problem(name, f"unknown encoding {encoding!r}")) from None
     except UnicodeDecodeError as err:
-        row = data.count(b"\n", 0, err.start) + 1
-        raise InputError(Problem(name, f"is not valid {encoding} text", row)) from None
+        row, column = where_is(data, err.start)
+        raise InputError(Problem(name, f"expected {encoding} text, found the byte 0x{data[err.start]:02x}",
+                                 row, column)) from None
+
+
+def where_is(data: bytes, offset: int) -> tuple[int, str | None]:
+    """Row and column holding a byte offset (columns counted by separators, ignoring quotes)."""
+    row = data.count(b"\n", 0, offset) + 1
+    header = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+    delimiter = sniff_delimiter(header)
+    names = next(csv.reader([header], delimiter=delimiter), [])
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    position = data[line_start:offset].count(delimiter.encode())
+    return row, names[position] if position < len(names) else None
 
 
 def sniff_delimiter(header: str) -> str:

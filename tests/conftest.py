@@ -1,0 +1,37 @@
+"""Shared helpers: tiny rotas written to tmp_path, and the CLI run in-process or as a process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carerota.cli import app
+
+DATA = Path(__file__).parent / "data"
+HEADER = "worker_id,client_id,start,end,lat,lon,hourly_rate"
+
+
+@pytest.fixture
+def write(tmp_path):
+    """write('name.csv', 'header', 'row', ...) → path of a CSV in tmp_path."""
+
+    def _write(name: str, *lines: str) -> Path:
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    return _write
+
+
+def run(*args: str, input: str | bytes | None = None):
+    """Run the CLI in-process; COLUMNS pinned so Rich tables are stable."""
+    return CliRunner().invoke(app, [str(a) for a in args], input=input, env={"COLUMNS": "120"})
+
+
+def run_json(*args: str, input: str | bytes | None = None) -> tuple[dict, int]:
+    result = run(*args, "--format", "json", "--as-of", "2026-11-23", input=input)
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout), result.exit_code

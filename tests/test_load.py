@@ -1,0 +1,207 @@
+"""Loading rotas: columns and aliases, date forms, stdin, structure, and rows that are skipped."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from carerota.errors import InputError
+from carerota.load import load_clients, load_payslips, load_rota, load_travel_matrix, load_workers
+
+
+def test_aliases_and_case_are_matched(write):
+    path = write("r.csv", "Carer_ID,Service User ID,Start Time,END,Latitude,LNG,Pay Rate",
+                 "W1,C1,2026-11-02 08:00,2026-11-02 08:30,53.8,-1.55,12.71")
+    v = load_rota(path).visits
+    assert v.loc[0, "worker_id"] == "W1" and v.loc[0, "client_id"] == "C1"
+    assert v.loc[0, "hourly_rate"] == 12.71 and v.loc[0, "lon"] == -1.55
+
+
+def test_uk_day_first_and_iso_give_the_same_instant(write):
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay",
+                 "W1,C1,02/11/2026 08:00,02/11/2026 08:30:00,5",
+                 "W1,C1,2026-11-02T08:00,2026-11-02 08:30,5")
+    v = load_rota(path).visits
+    assert v.loc[0, "start"] == v.loc[1, "start"] == pd.Timestamp("2026-11-02 08:00", tz="UTC")
+    assert v.loc[0, "end"] == v.loc[1, "end"]
+
+
+def test_naive_times_are_london_time(write):
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay",
+                 "W1,C1,2026-07-01 08:00,2026-07-01 08:30,5")
+    assert load_rota(path).visits.loc[0, "start"] == pd.Timestamp("2026-07-01 07:00", tz="UTC")
+
+
+def test_explicit_offsets_are_kept(write):
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay",
+                 "W1,C1,2026-07-01T08:00:00+01:00,2026-07-01T07:30:00Z,5")
+    v = load_rota(path).visits
+    assert v.loc[0, "start"] == pd.Timestamp("2026-07-01 07:00", tz="UTC")
+    assert v.loc[0, "end"] == pd.Timestamp("2026-07-01 07:30", tz="UTC")
+
+
+@pytest.mark.parametrize("start,end,minutes", [
+    ("2026-03-29 00:30", "2026-03-29 02:30", 60),    # clocks go forward: an hour is skipped
+    ("2026-10-25 00:30", "2026-10-25 02:30", 180),   # clocks go back: an hour is repeated
+    ("2026-10-25 01:30", "2026-10-25 01:15", 45),    # ends in the repeated hour, GMT reading
+])
+def test_clock_changes_neither_create_nor_lose_an_hour(write, start, end, minutes):
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay", f"W1,C1,{start},{end},5")
+    rota = load_rota(path)
+    v = rota.visits
+    assert (v.loc[0, "end"] - v.loc[0, "start"]).total_seconds() == minutes * 60
+
+
+def test_a_time_in_the_skipped_hour_is_moved_and_noted(write):
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay",
+                 "W1,C1,2026-03-29 01:30,2026-03-29 03:00,5")
+    rota = load_rota(path)
+    assert rota.visits.loc[0, "start"] == pd.Timestamp("2026-03-29 01:00", tz="UTC")  # 02:00 BST
+    assert any("skipped" in n for n in rota.notes)
+
+
+def test_semicolon_separated_files_are_read(write):
+    path = write("r.csv", "worker_id;client_id;start;end;visit_pay",
+                 "W1;C1;2026-11-02 08:00;2026-11-02 08:30;5")
+    assert load_rota(path).visits.loc[0, "visit_pay"] == 5
+
+
+def test_bom_and_crlf_are_accepted(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes("\ufeffworker_id,client_id,start,end,visit_pay\r\n"
+                     "W1,C1,2026-11-02 08:00,2026-11-02 08:30,£5.50\r\n".encode("utf-8"))
+    v = load_rota(path).visits
+    assert v.loc[0, "worker_id"] == "W1" and v.loc[0, "visit_pay"] == 5.5
+
+
+def test_cp1252_file_reads_with_encoding_option(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes("worker_id,client_id,start,end,visit_pay\nW1,Zoë,2026-11-02 08:00,2026-11-02 08:30,£5\n"
+                     .encode("cp1252"))
+    with pytest.raises(InputError, match="--encoding"):
+        load_rota(path)
+    assert load_rota(path, encoding="cp1252").visits.loc[0, "client_id"] == "Zoë"
+
+
+def test_money_with_pound_sign_and_thousands(write):
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay",
+                 'W1,C1,2026-11-02 08:00,2026-11-02 08:30,"£1,234.50"')
+    assert load_rota(path).visits.loc[0, "visit_pay"] == 1234.5
+
+
+def test_blank_rows_are_skipped_counted_and_rows_keep_their_line_numbers(write):
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay",
+                 "W1,C1,2026-11-02 08:00,2026-11-02 08:30,5",
+                 ",,,,",
+                 "",
+                 "W1,C1,2026-11-02 09:00,bad,5")
+    with pytest.raises(InputError) as err:
+        load_rota(path)
+    assert err.value.problems[0].row == 5  # the blank line still counts as a line
+    fixed = write("ok.csv", "worker_id,client_id,start,end,visit_pay",
+                  "W1,C1,2026-11-02 08:00,2026-11-02 08:30,5", ",,,,", "",
+                  "W1,C1,2026-11-02 09:00,2026-11-02 09:30,5")
+    rota = load_rota(fixed)
+    assert rota.skipped_rows == [3]
+    assert rota.visits["row"].tolist() == [2, 5]
+
+
+def test_every_bad_cell_is_reported_not_just_the_first(write):
+    path = write("r.csv", "worker_id,client_id,start,end,hourly_rate",
+                 "W1,C1,2026-11-02 08:00,2026-11-02 08:30,abc",
+                 ",C1,2026-11-02 09:00,2026-11-02 09:30,12",
+                 "W1,C1,tomorrow,2026-11-02 09:30,12")
+    with pytest.raises(InputError) as err:
+        load_rota(path)
+    found = {(p.row, p.column) for p in err.value.problems}
+    assert found == {(2, "hourly_rate"), (3, "worker_id"), (4, "start")}
+
+
+def test_many_bad_rows_are_counted_beyond_the_first_ten(write):
+    rows = [f"W1,C1,2026-11-02 08:00,2026-11-02 08:30,x{i}" for i in range(25)]
+    path = write("r.csv", "worker_id,client_id,start,end,hourly_rate", *rows)
+    with pytest.raises(InputError) as err:
+        load_rota(path)
+    assert len(err.value.problems) == 10 and err.value.omitted == 15
+    assert "15 more rows" in str(err.value)
+
+
+def test_two_columns_with_one_meaning_is_an_error(write):
+    path = write("r.csv", "worker_id,carer_id,client_id,start,end,visit_pay",
+                 "W1,W2,C1,2026-11-02 08:00,2026-11-02 08:30,5")
+    with pytest.raises(InputError, match="two columns mean 'worker_id'"):
+        load_rota(path)
+
+
+def test_visit_id_defaults_to_row_number(write):
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay",
+                 "W1,C1,2026-11-02 08:00,2026-11-02 08:30,5")
+    assert load_rota(path).visits.loc[0, "visit_id"] == "row 2"
+
+
+def test_visit_longer_than_a_day_is_an_error(write):
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay",
+                 "W1,C1,2026-11-02 08:00,2026-11-04 08:30,5")
+    with pytest.raises(InputError, match="at most 24 hours"):
+        load_rota(path)
+
+
+def test_checkout_before_checkin_is_an_error(write):
+    path = write("r.csv", "worker_id,client_id,start,end,actual_start,actual_end,visit_pay",
+                 "W1,C1,2026-11-02 08:00,2026-11-02 08:30,2026-11-02 08:10,2026-11-02 08:05,5")
+    with pytest.raises(InputError) as err:
+        load_rota(path)
+    assert err.value.problems[0].column == "actual_end"
+
+
+def test_clients_file(write):
+    path = write("c.csv", "client_id,lat,lon,named_team", "C1,53.8,-1.5,W1;W2", "C2,53.9,-1.6,")
+    clients = load_clients(path)
+    assert clients.loc["C1", "named_team"] == "W1;W2" and clients.loc["C2", "lat"] == 53.9
+
+
+def test_clients_file_rejects_duplicate_ids(write):
+    path = write("c.csv", "client_id,lat,lon", "C1,53.8,-1.5", "C1,53.9,-1.6")
+    with pytest.raises(InputError, match="row 3.*each client_id once"):
+        load_clients(path)
+
+
+def test_workers_file(write):
+    path = write("w.csv", "worker_id,date_of_birth,travel_mode,london",
+                 "W1,1990-05-04,Car,yes", "W2,04/05/2006,walking,false")
+    workers = load_workers(path)
+    assert workers.loc["W1", "travel_mode"] == "drive" and workers.loc["W2", "travel_mode"] == "walk"
+    assert bool(workers.loc["W1", "london"]) and not bool(workers.loc["W2", "london"])
+    assert workers.loc["W2", "date_of_birth"] == pd.Timestamp("2006-05-04")
+
+
+def test_workers_file_rejects_unknown_mode(write):
+    path = write("w.csv", "worker_id,travel_mode", "W1,hovercraft")
+    with pytest.raises(InputError, match="row 2, column 'travel_mode'"):
+        load_workers(path)
+
+
+def test_payslips_reject_overlapping_periods(write):
+    path = write("p.csv", "worker_id,period_start,period_end,gross_pay",
+                 "W1,2026-11-02,2026-11-08,100", "W1,2026-11-08,2026-11-15,100")
+    with pytest.raises(InputError, match="row 3.*not to overlap"):
+        load_payslips(path)
+
+
+def test_payslip_pay_excludes_expenses(write):
+    path = write("p.csv", "worker_id,period_start,period_end,gross_pay,expenses",
+                 "W1,2026-11-02,2026-11-08,110,10")
+    assert load_payslips(path).loc[0, "pay"] == 100
+
+
+def test_travel_matrix_rejects_duplicate_pairs(write):
+    path = write("m.csv", "from_client,to_client,minutes", "C1,C2,5", "C1,C2,6")
+    with pytest.raises(InputError, match="row 3"):
+        load_travel_matrix(path)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(InputError, match="file not found"):
+        load_rota(tmp_path / "nope.csv")
+    with pytest.raises(InputError, match="found a folder"):
+        load_rota(tmp_path)
