@@ -28,10 +28,13 @@ def write(tmp_path):
 
 def run(*args: str, input: str | bytes | None = None):
     """Run the CLI in-process; COLUMNS pinned so Rich tables are stable."""
-    return CliRunner().invoke(app, [str(a) for a in args], input=input, env={"COLUMNS": "120"})
+    return CliRunner().invoke(app, [str(a) for a in args], input=input, env={"COLUMNS": "120"},
+                              prog_name="carerota")
 
 
 def run_json(*args: str, input: str | bytes | None = None) -> tuple[dict, int]:
-    result = run(*args, "--format", "json", "--as-of", "2026-11-23", input=input)
+    """JSON output of a run; arrears are determined on 2026-11-23 unless the test says otherwise."""
+    as_of = () if "--as-of" in args else ("--as-of", "2026-11-23")
+    result = run(*args, "--format", "json", *as_of, input=input)
     assert result.exit_code in (0, 1), result.output
     return json.loads(result.stdout), result.exit_code

@@ -75,6 +75,14 @@ def parse_date(value: str | None, option: str) -> date | None:
                              param_hint=option)
 
 
+def checked(parse, value, option: str):
+    """Build a setting, turning the library's ValueError into a usage error naming the option."""
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint=option) from None
+
+
 def per_mode(values: list[str], defaults: dict[str, float], option: str, low: float, high: float) -> dict[str, float]:
     """``12`` sets every mode; ``walk=4.5`` sets one. Later values win."""
     out = dict(defaults)
@@ -153,21 +161,19 @@ def audit_command(
     mode = mode.strip().lower()
     if mode not in TRAVEL_MODES:
         raise typer.BadParameter(f"expected one of {', '.join(TRAVEL_MODES)}, got {mode!r}", param_hint="--mode")
-    try:
-        settings = AuditSettings(
-            floor=WageFloor.parse(wage),
-            periods=PayPeriods(period.strip().lower(), parse_date(period_start, "--period-start")),
-            rules=GapRules(paid_gap, split_gap),
-            use_actual=times is Times.actual,
-            travel=TravelModel(
-                default_mode=mode,
-                speed_kmh=per_mode(speed_kmh, SPEED_KMH, "--speed-kmh", 0.5, 200),
-                circuity=per_mode(circuity, CIRCUITY, "--circuity", 1, 5),
-            ),
-            as_of=parse_date(as_of, "--as-of") or date.today(),
-        )
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+    settings = AuditSettings(
+        floor=checked(WageFloor.parse, wage, "--wage"),
+        periods=checked(lambda p: PayPeriods(p.strip().lower(), parse_date(period_start, "--period-start")),
+                        period, "--period"),
+        rules=checked(lambda gaps: GapRules(*gaps), (paid_gap, split_gap), "--paid-gap/--split-gap"),
+        use_actual=times is Times.actual,
+        travel=TravelModel(
+            default_mode=mode,
+            speed_kmh=per_mode(speed_kmh, SPEED_KMH, "--speed-kmh", 0.5, 200),
+            circuity=per_mode(circuity, CIRCUITY, "--circuity", 1, 5),
+        ),
+        as_of=parse_date(as_of, "--as-of") or date.today(),
+    )
     if output is not None and output.parent and not output.parent.is_dir():
         raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint="--output")
 

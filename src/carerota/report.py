@@ -82,11 +82,11 @@ def working(console: Console, message: str):
 
 def print_notes(console: Console, notes: list[str]) -> None:
     for note in notes:
-        console.print(Text("note: ", style="yellow bold") + Text(note))
+        console.print(Text("note: ", style="yellow bold") + Text(note), soft_wrap=True)
 
 
 def print_error(console: Console, message: str) -> None:
-    console.print(Text("error: ", style="red bold") + Text(message))
+    console.print(Text("error: ", style="red bold") + Text(message), soft_wrap=True)
 
 
 def plural(n: int, noun: str) -> str:
