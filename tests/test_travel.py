@@ -46,14 +46,14 @@ def test_estimate_is_distance_times_circuity_over_speed():
     assert minutes[0] == pytest.approx(km * 1.3 / 30 * 60, rel=1e-4)
     walk, _ = leg_minutes(legs(mode="walk"), TravelModel(), "r.csv")
     assert walk[0] == pytest.approx(km * 1.2 / 4.8 * 60, rel=1e-4)
-    assert how == {"estimate": 1}
+    assert how.tolist() == ["estimate"]
 
 
 def test_matrix_is_used_either_way_round_before_estimates():
     matrix = pd.DataFrame({"from_client": ["B"], "to_client": ["A"], "minutes": [7.0]}).set_index(
         ["from_client", "to_client"])
     minutes, how = leg_minutes(legs(from_lat=np.nan), TravelModel(matrix=matrix), "r.csv")
-    assert minutes[0] == 7.0 and how == {"matrix": 1}
+    assert minutes[0] == 7.0 and how.tolist() == ["matrix"]
 
 
 def test_same_client_takes_no_travel_even_without_location():

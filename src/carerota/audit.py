@@ -164,7 +164,7 @@ def overlap_findings(visits: pd.DataFrame) -> list[Finding]:
         Finding(
             "overlapping-visits",
             f"{r.worker_id} is booked at {r.client_id} ({r.visit_id}) while still at visit "
-            f"{r.prev_visit_id}: {-r.gap_s / 60:.0f} minutes overlap",
+            f"{visits['visit_id'].iat[r.prev_pos]}: {-r.gap_s / 60:.0f} minutes overlap",
             worker_id=r.worker_id, client_id=r.client_id, visit_id=r.visit_id, row=int(r.row),
             amount=round(-r.gap_s / 60, 2),
         )

@@ -324,16 +324,21 @@ def text_column(t: Table, col: str, problems: Problems, *, required: bool) -> pd
 def number_column(
     t: Table, col: str, problems: Problems, *, low: float, high: float = np.inf, what: str = ""
 ) -> pd.Series:
-    """Parse numbers (allowing a leading £ and thousands commas); blanks become NaN."""
+    """Parse numbers (allowing a leading £ and thousands commas); blanks become NaN.
+
+    Plain numbers take the vectorised path; only cells that fail it are cleaned and parsed again.
+    """
     s = t.frame[col]
-    cleaned = s.str.replace(r"^£\s*", "", regex=True)
-    thousands = cleaned.str.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?").fillna(False).to_numpy(bool)
-    if thousands.any():
-        cleaned = cleaned.where(~thousands, cleaned.str.replace(",", "", regex=False))
-    values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    values = pd.to_numeric(s, errors="coerce").astype("float64")
     empty = blank(s).to_numpy()
-    finite = np.isfinite(values.to_numpy())
-    bad = ~empty & ~(finite & (values.to_numpy() >= low) & (values.to_numpy() <= high))
+    retry = np.isnan(values.to_numpy()) & ~empty
+    if retry.any():
+        cleaned = s[retry].str.replace(r"^£\s*", "", regex=True)
+        thousands = cleaned.str.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?").fillna(False).to_numpy(bool)
+        cleaned = cleaned.where(~thousands, cleaned.str.replace(",", "", regex=False))
+        values[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
+    v = values.to_numpy()
+    bad = ~empty & ~(np.isfinite(v) & (v >= low) & (v <= high))
     if bad.any():
         bounds = f"at least {low:g}" if high == np.inf else f"between {low:g} and {high:g}"
         problems.add_rows(t.name, t.rows[bad], col, s[bad], f"expected a number {bounds}{what}")
@@ -454,27 +459,23 @@ def load_rota(source: str | Path, *, encoding: str = "utf-8") -> Rota:
     t = read_table(source, ROTA_COLUMNS, encoding=encoding, what="visit")
     problems, notes = Problems(), []
     f = t.frame
-    out = pd.DataFrame({"row": t.rows.astype("int64")})
-    out["worker_id"] = text_column(t, "worker_id", problems, required=True).to_numpy()
-    out["client_id"] = text_column(t, "client_id", problems, required=True).to_numpy()
+    out = pd.DataFrame({"row": t.rows.astype("int64")})  # same RangeIndex as t.frame
+    out["worker_id"] = text_column(t, "worker_id", problems, required=True)
+    out["client_id"] = text_column(t, "client_id", problems, required=True)
     given_id = f["visit_id"] if "visit_id" in f else pd.Series("", index=f.index, dtype="string")
-    out["visit_id"] = given_id.where(~blank(given_id), "row " + out["row"].astype(str)).to_numpy()
-    start, end = datetime_columns(t, "start", "end", problems, notes, required=True)
-    out["start"], out["end"] = start.to_numpy(), end.to_numpy()
+    out["visit_id"] = given_id.where(~blank(given_id), "row " + out["row"].astype("string"))
+    out["start"], out["end"] = datetime_columns(t, "start", "end", problems, notes, required=True)
     if "actual_start" in f or "actual_end" in f:
-        a_start, a_end = datetime_columns(
+        out["actual_start"], out["actual_end"] = datetime_columns(
             t, "actual_start", "actual_end", problems, notes, required=False)
-        out["actual_start"], out["actual_end"] = a_start.to_numpy(), a_end.to_numpy()
     else:
-        out["actual_start"] = out["actual_end"] = pd.Series(pd.NaT, dtype="datetime64[us, UTC]")
+        out["actual_start"] = out["actual_end"] = pd.Series(pd.NaT, index=f.index, dtype="datetime64[us, UTC]")
     for col, low, high in (("lat", -90, 90), ("lon", -180, 180)):
-        out[col] = (
-            number_column(t, col, problems, low=low, high=high).to_numpy() if col in f else np.nan
-        )
+        out[col] = number_column(t, col, problems, low=low, high=high) if col in f else np.nan
     for col in ("visit_pay", "hourly_rate", "travel_pay", "mileage_pay"):
-        out[col] = number_column(t, col, problems, low=0).to_numpy() if col in f else np.nan
-    out["visit_type"] = f["visit_type"].to_numpy() if "visit_type" in f else ""
-    out["agreed_short"] = bool_column(t, "agreed_short", problems).to_numpy() if "agreed_short" in f else False
+        out[col] = number_column(t, col, problems, low=0) if col in f else np.nan
+    out["visit_type"] = f["visit_type"] if "visit_type" in f else ""
+    out["agreed_short"] = bool_column(t, "agreed_short", problems) if "agreed_short" in f else False
     problems.raise_if_any()
 
     check_times(t.name, out, "start", "end", problems, planned=True)
@@ -556,17 +557,17 @@ def load_payslips(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFram
     t = read_table(source, PAYSLIP_COLUMNS, encoding=encoding, what="payslip")
     problems = Problems()
     f = t.frame
-    out = pd.DataFrame({"row": t.rows})
-    out["worker_id"] = text_column(t, "worker_id", problems, required=True).to_numpy()
-    out["period_start"] = date_column(t, "period_start", problems, required=True).to_numpy()
-    out["period_end"] = date_column(t, "period_end", problems, required=True).to_numpy()
-    out["gross_pay"] = number_column(t, "gross_pay", problems, low=0).to_numpy()
+    out = pd.DataFrame({"row": t.rows})  # same RangeIndex as t.frame
+    out["worker_id"] = text_column(t, "worker_id", problems, required=True)
+    out["period_start"] = date_column(t, "period_start", problems, required=True)
+    out["period_end"] = date_column(t, "period_end", problems, required=True)
+    out["gross_pay"] = number_column(t, "gross_pay", problems, low=0)
     missing_pay = blank(f["gross_pay"]).to_numpy()
     if missing_pay.any():
         problems.add_rows(t.name, t.rows[missing_pay], "gross_pay", f["gross_pay"][missing_pay],
                           "expected the gross pay in £, found a blank cell")
     expenses = number_column(t, "expenses", problems, low=0) if "expenses" in f else None
-    out["expenses"] = 0.0 if expenses is None else expenses.fillna(0).to_numpy()
+    out["expenses"] = 0.0 if expenses is None else expenses.fillna(0)
     problems.raise_if_any()
 
     backwards = (out["period_end"] < out["period_start"]).to_numpy()

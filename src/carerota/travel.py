@@ -48,14 +48,14 @@ def distance_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return np.where(sigma > 0, d, 0.0)
 
 
-def leg_minutes(legs: pd.DataFrame, model: TravelModel, source: str) -> tuple[np.ndarray, dict]:
+def leg_minutes(legs: pd.DataFrame, model: TravelModel, source: str) -> tuple[np.ndarray, np.ndarray]:
     """Minutes of travel for each leg.
 
     ``legs`` has from_client, to_client, from_lat, from_lon, to_lat, to_lon, mode and row (the
     visit's row, for error messages). A leg between two visits at the same client takes no time. A
     pair missing from the matrix is looked up the other way round, then estimated from the homes'
     locations; a needed location that is missing is an input error, never zero travel.
-    Returns the minutes and a count of legs by how they were found.
+    Returns the minutes and how each was found ("matrix", "estimate" or "same home").
     """
     n = len(legs)
     minutes = np.full(n, np.nan)
@@ -83,8 +83,7 @@ def leg_minutes(legs: pd.DataFrame, model: TravelModel, source: str) -> tuple[np
         circuity = pd.Series(modes).map(model.circuity).to_numpy(dtype="float64")
         km = distance_km(part["from_lat"], part["from_lon"], part["to_lat"], part["to_lon"])
         minutes[todo] = km * circuity / speed * 60
-    counts = pd.Series(how).value_counts().to_dict()
-    return minutes, counts
+    return minutes, how
 
 
 def missing_locations(legs: pd.DataFrame, source: str) -> InputError:

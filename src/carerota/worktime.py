@@ -60,10 +60,10 @@ def working_time(
     v = v.sort_values(["worker_id", "vstart", "vend", "row"], kind="stable").reset_index(drop=True)
 
     start, end = seconds(v["vstart"]), seconds(v["vend"])
-    worker = v["worker_id"].to_numpy()
+    worker, _ = pd.factorize(v["worker_id"])
     first_of_worker = np.ones(len(v), bool)
     first_of_worker[1:] = worker[1:] != worker[:-1]
-    running_end = pd.Series(end).groupby(pd.factorize(worker)[0]).cummax().to_numpy()
+    running_end = pd.Series(end).groupby(worker).cummax().to_numpy()
     prev_end = np.roll(running_end, 1)
     gap = np.where(first_of_worker, np.iinfo("int64").max, start - prev_end)
 
@@ -73,23 +73,13 @@ def working_time(
         [FIRST, OVERLAP, PAID],
         BREAK,
     )
-    v["leg"] = leg
-    v["gap_s"] = np.where(leg == FIRST, np.nan, gap)
-    v["prev_client_id"] = np.where(leg == FIRST, None, np.roll(v["client_id"].to_numpy(), 1))
-    v["prev_visit_id"] = np.where(leg == FIRST, None, np.roll(v["visit_id"].to_numpy(), 1))
-
-    v["travel_mode"] = v["worker_id"].map(modes).astype(object).fillna(travel.default_mode)
     counted = leg != FIRST
-    lat, lon = v["lat"].to_numpy(), v["lon"].to_numpy()
-    legs = pd.DataFrame({
-        "row": v["row"].to_numpy()[counted],
-        "from_client": np.roll(v["client_id"].to_numpy(), 1)[counted],
-        "to_client": v["client_id"].to_numpy()[counted],
-        "from_lat": np.roll(lat, 1)[counted], "from_lon": np.roll(lon, 1)[counted],
-        "to_lat": lat[counted], "to_lon": lon[counted],
-        "mode": v["travel_mode"].to_numpy()[counted],
-    })
-    minutes, how = leg_minutes(legs, travel, source)
+    v["leg"] = leg
+    v["gap_s"] = np.where(counted, gap, np.nan)
+    v["prev_pos"] = np.where(counted, np.arange(len(v)) - 1, -1)  # the visit travelled from
+    v["travel_mode"] = v["worker_id"].map(modes).astype(object).fillna(travel.default_mode)
+
+    minutes, how = travel_between(v, counted, travel, source)
     leg_s = np.zeros(len(v))
     leg_s[counted] = np.round(minutes * 60)
 
@@ -102,3 +92,30 @@ def working_time(
     v["contact_s"] = np.clip(end - np.where(leg == OVERLAP, np.maximum(start, prev_end), start), 0, None)
     v["working_s"] = v["contact_s"] + v["travel_s"] + v["waiting_s"]
     return v, how
+
+
+def travel_between(v: pd.DataFrame, counted: np.ndarray, travel: TravelModel,
+                   source: str) -> tuple[np.ndarray, dict]:
+    """Minutes of travel for each counted leg, worked out once per (from client, to client, mode).
+
+    A client's home is the first location given for it; rows that disagree are reported.
+    """
+    client, names = pd.factorize(v["client_id"])
+    mode, mode_names = pd.factorize(v["travel_mode"])
+    homes = v[["lat", "lon"]].groupby(client).first()
+    lat = homes["lat"].reindex(range(len(names))).to_numpy()
+    lon = homes["lon"].reindex(range(len(names))).to_numpy()
+    frm, to, mo = np.roll(client, 1)[counted], client[counted], mode[counted]
+    key = (frm.astype("int64") * len(names) + to) * len(mode_names) + mo
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    pairs = pd.DataFrame({
+        "row": v["row"].to_numpy()[counted][first],
+        "from_client": names.take(frm[first]), "to_client": names.take(to[first]),
+        "from_lat": lat[frm[first]], "from_lon": lon[frm[first]],
+        "to_lat": lat[to[first]], "to_lon": lon[to[first]],
+        "mode": mode_names.take(mo[first]),
+    })
+    minutes, how = leg_minutes(pairs, travel, source)
+    labels, label_of_pair = np.unique(how, return_inverse=True)
+    counts = np.bincount(label_of_pair[inverse], minlength=len(labels))
+    return minutes[inverse], {str(k): int(n) for k, n in zip(labels, counts) if n}
