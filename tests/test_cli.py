@@ -145,3 +145,12 @@ def test_closed_pipe_ends_quietly(write):
     proc = subprocess.run(f'"{sys.executable}" -m carerota audit "{path}" --format csv | head -1',
                           shell=True, capture_output=True, text=True, timeout=60)
     assert proc.stdout.startswith("worker_id,") and "Traceback" not in proc.stderr
+
+
+def test_client_with_two_locations_is_noted(write):
+    path = write("r.csv", "worker_id,client_id,start,end,lat,lon,visit_pay",
+                 "W1,C1,2026-11-02 08:00,2026-11-02 08:30,53.80,-1.55,20",
+                 "W1,C2,2026-11-02 08:40,2026-11-02 09:10,53.81,-1.56,20",
+                 "W1,C1,2026-11-02 09:20,2026-11-02 09:50,53.90,-1.55,20")
+    data, _ = run_json("audit", path)
+    assert any("C1" in n and "more than one location" in n for n in data["notes"])

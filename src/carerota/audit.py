@@ -62,6 +62,11 @@ def locate(visits: pd.DataFrame, clients: pd.DataFrame | None) -> pd.DataFrame:
     return v
 
 
+def clients_with_two_homes(visits: pd.DataFrame) -> list[str]:
+    distinct = visits.groupby("client_id")[["lat", "lon"]].nunique().max(axis=1)
+    return sorted(distinct.index[distinct > 1].astype(str))
+
+
 def audit(
     rota: Rota,
     *,
@@ -76,9 +81,13 @@ def audit(
         notes.append(f"{rota.name}: skipped {len(rota.skipped_rows)} empty row(s): "
                      + ", ".join(map(str, rota.skipped_rows[:10])) + (" ..." if len(rota.skipped_rows) > 10 else ""))
     modes = workers["travel_mode"].dropna() if workers is not None else pd.Series(dtype=object)
-    visits, how = working_time(
-        locate(rota.visits, clients), use_actual=s.use_actual, rules=s.rules, travel=s.travel,
-        modes=modes, source=rota.name)
+    located = locate(rota.visits, clients)
+    moved = clients_with_two_homes(located)
+    if moved:
+        notes.append(f"{len(moved)} client(s) have more than one location in {rota.name} "
+                     f"({', '.join(moved[:8])}{' ...' if len(moved) > 8 else ''}): the first was used.")
+    visits, how = working_time(located, use_actual=s.use_actual, rules=s.rules, travel=s.travel,
+                               modes=modes, source=rota.name)
     if s.use_actual:
         planned = int((~visits["used_actual"]).sum())
         if planned:
