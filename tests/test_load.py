@@ -205,3 +205,9 @@ def test_missing_file_and_folder(tmp_path):
         load_rota(tmp_path / "nope.csv")
     with pytest.raises(InputError, match="found a folder"):
         load_rota(tmp_path)
+
+
+def test_workers_file_rejects_a_birth_date_in_the_future(write):
+    path = write("w.csv", "worker_id,date_of_birth", "W1,1990-01-01", "W2,2090-01-01")
+    with pytest.raises(InputError, match="row 3, column 'date_of_birth'"):
+        load_workers(path)

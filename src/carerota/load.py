@@ -537,6 +537,12 @@ def load_workers(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame
     out["date_of_birth"] = (
         date_column(t, "date_of_birth", problems, required=False) if "date_of_birth" in f else pd.NaT
     )
+    if "date_of_birth" in f:
+        born = out["date_of_birth"]
+        implausible = ((born > pd.Timestamp.today()) | (born < pd.Timestamp("1900-01-01"))).to_numpy(bool)
+        if implausible.any():
+            problems.add_rows(t.name, t.rows[implausible], "date_of_birth", f["date_of_birth"][implausible],
+                              "expected a date of birth between 1900 and today")
     if "travel_mode" in f:
         raw = f["travel_mode"].str.lower()
         mode = raw.map(MODE_ALIASES)
