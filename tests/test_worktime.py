@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carerota.worktime import GapRules, working_time
+from carerota.worktime import GapRules, visit_times, working_time
 from carerota.travel import TravelModel
 
 T0 = pd.Timestamp("2026-11-02 08:00", tz="UTC")
@@ -27,7 +27,7 @@ def visits(*spec):
 
 
 def wt(frame, rules=GapRules()):
-    out, _ = working_time(frame, use_actual=False, rules=rules, travel=TravelModel(matrix=MATRIX),
+    out, _ = working_time(visit_times(frame, use_actual=False), rules=rules, travel=TravelModel(matrix=MATRIX),
                           modes=pd.Series(dtype=object), source="r.csv")
     return out
 

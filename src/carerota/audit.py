@@ -1,4 +1,5 @@
-"""The audit pipeline: visits → working time → pay per worker-period → findings, as plain data.
+"""The audit pipeline: visits → working time → pay per worker-period, visit checks and continuity →
+findings, as plain data.
 
 Nothing here prints or knows about the command line; ``carerota.report`` renders an AuditResult.
 """
@@ -12,13 +13,17 @@ import numpy as np
 import pandas as pd
 
 from carerota import rates
+from carerota.checks.continuity import ContinuityPolicy, client_continuity, continuity_findings
+from carerota.checks.visits import VisitPolicy, flag_visits
 from carerota.errors import InputError, Problem
-from carerota.findings import Finding
+from carerota.findings import RULES, findings_frame
 from carerota.load import Rota
 from carerota.pay import PayPeriods, apply_floor, worker_periods
 from carerota.rates import WageFloor
 from carerota.travel import TravelModel
-from carerota.worktime import OVERLAP, GapRules, working_time
+from carerota.worktime import GapRules, visit_times, working_time
+
+CHECKS = ("pay", "visits", "continuity")
 
 
 @dataclass(frozen=True)
@@ -29,20 +34,31 @@ class AuditSettings:
     use_actual: bool = False
     travel: TravelModel = field(default_factory=TravelModel)
     as_of: date = field(default_factory=date.today)
+    visit_policy: VisitPolicy = VisitPolicy()
+    continuity: ContinuityPolicy = ContinuityPolicy()
+    checks: tuple[str, ...] = CHECKS
+    policy_source: str = "defaults"
+
+    def __post_init__(self):
+        unknown = set(self.checks) - set(CHECKS)
+        if unknown or not self.checks:
+            raise ValueError(f"expected checks from {', '.join(CHECKS)}, got {', '.join(self.checks) or 'none'}")
 
 
 @dataclass
 class AuditResult:
     summary: dict
-    workers: pd.DataFrame  # one row per worker and pay reference period (see WORKER_COLUMNS)
-    findings: list[Finding]
+    workers: pd.DataFrame  # one row per worker and pay reference period (WORKER_COLUMNS)
+    clients: pd.DataFrame  # one row per client: continuity
+    flags: pd.DataFrame  # one row per flagged visit and rule
+    findings: pd.DataFrame  # every finding (findings.COLUMNS)
     notes: list[str]
-    visits: pd.DataFrame  # the visits with their working time, for further checks and reports
+    timeline: pd.DataFrame  # the visits with their times, legs and working time
     settings: AuditSettings
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.findings else 0
+        return 1 if len(self.findings) else 0
 
 
 WORKER_COLUMNS = [
@@ -50,6 +66,8 @@ WORKER_COLUMNS = [
     "waiting_hours", "working_hours", "pay", "effective_rate", "floor_rate", "shortfall", "arrears",
     "compliant", "floor_band", "age_known", "unpaid_travel_hours",
 ]
+CLIENT_COLUMNS = ["client_id", "visits", "hours", "distinct_workers", "named_team", "team_inferred",
+                  "team_share", "continuity_ok", "max_distinct_workers_per_week", "weeks"]
 
 
 def locate(visits: pd.DataFrame, clients: pd.DataFrame | None) -> pd.DataFrame:
@@ -80,42 +98,58 @@ def audit(
     if rota.skipped_rows:
         notes.append(f"{rota.name}: skipped {len(rota.skipped_rows)} empty row(s): "
                      + ", ".join(map(str, rota.skipped_rows[:10])) + (" ..." if len(rota.skipped_rows) > 10 else ""))
-    modes = workers["travel_mode"].dropna() if workers is not None else pd.Series(dtype=object)
-    located = locate(rota.visits, clients)
-    moved = clients_with_two_homes(located)
-    if moved:
-        notes.append(f"{len(moved)} client(s) have more than one location in {rota.name} "
-                     f"({', '.join(moved[:8])}{' ...' if len(moved) > 8 else ''}): the first was used.")
-    visits, how = working_time(located, use_actual=s.use_actual, rules=s.rules, travel=s.travel,
-                               modes=modes, source=rota.name)
-    if s.use_actual:
-        planned = int((~visits["used_actual"]).sum())
-        if planned:
-            notes.append(f"{planned} visit(s) have no complete check-in and check-out: planned times used.")
-    if how.get("estimate"):
-        notes.append(f"{how['estimate']} travel leg(s) estimated from distance (no travel matrix entry).")
+    visits = visit_times(locate(rota.visits, clients), use_actual=s.use_actual)
+    if s.use_actual and (~visits["used_actual"]).any():
+        notes.append(f"{int((~visits['used_actual']).sum())} visit(s) have no complete check-in and "
+                     "check-out: planned times used.")
 
-    wp, outside = worker_periods(visits, s.periods, payslips, rota.name)
-    if len(outside):
-        notes.append(f"{len(outside)} visit(s) fall outside every payslip period of their worker and "
-                     "are not in the pay figures (workers: " + ", ".join(sorted(outside["worker_id"].unique())[:10]) + ").")
-    try:
-        wp = apply_floor(wp, workers, s.floor, s.as_of)
-    except ValueError as err:
-        raise InputError(Problem(rota.name, str(err))) from None
-    notes.extend(floor_notes(wp, workers, s))
+    travelled = "pay" in s.checks or "visits" in s.checks
+    if travelled:
+        moved = clients_with_two_homes(visits)
+        if moved:
+            notes.append(f"{len(moved)} client(s) have more than one location in {rota.name} "
+                         f"({', '.join(moved[:8])}{' ...' if len(moved) > 8 else ''}): the first was used.")
+        modes = workers["travel_mode"].dropna() if workers is not None else pd.Series(dtype=object)
+        visits, how = working_time(visits, rules=s.rules, travel=s.travel, modes=modes, source=rota.name)
+        if how.get("estimate"):
+            notes.append(f"{how['estimate']} travel leg(s) estimated from distance (no travel matrix entry).")
 
-    table = worker_table(wp)
-    findings = pay_findings(table) + overlap_findings(visits)
-    summary = summarise(visits, table, s)
-    summary["rows_skipped"] = len(rota.skipped_rows)
-    summary["visits_outside_payslips"] = len(outside)
-    return AuditResult(summary, table, findings, notes, visits, s)
+    parts, outside = [], 0
+    table = pd.DataFrame(columns=WORKER_COLUMNS)
+    if "pay" in s.checks:
+        wp, left_out = worker_periods(visits, s.periods, payslips, rota.name)
+        outside = len(left_out)
+        if outside:
+            notes.append(f"{outside} visit(s) fall outside every payslip period of their worker and are "
+                         "not in the pay figures (workers: "
+                         + ", ".join(sorted(left_out["worker_id"].astype(str).unique())[:10]) + ").")
+        try:
+            wp = apply_floor(wp, workers, s.floor, s.as_of)
+        except ValueError as err:
+            raise InputError(Problem(rota.name, str(err))) from None
+        notes.extend(floor_notes(wp, s))
+        table = worker_table(wp)
+        parts.append(pay_findings(table))
+
+    flags = pd.DataFrame()
+    if "visits" in s.checks:
+        flags = flag_visits(visits, s.visit_policy, monitored=rota.monitored, travel=True)
+        parts.append(flags.rename(columns={"minutes": "amount"}))
+
+    client_table = pd.DataFrame(columns=CLIENT_COLUMNS)
+    if "continuity" in s.checks:
+        client_table = client_continuity(visits, clients, s.continuity)[CLIENT_COLUMNS]
+        parts.append(continuity_findings(client_table, s.continuity))
+
+    findings = findings_frame(parts)
+    summary = summarise(visits, table, client_table, findings, rota, s, travelled)
+    summary["visits_outside_payslips"] = outside
+    return AuditResult(summary, table, client_table, flags, findings, notes, visits, s)
 
 
-def floor_notes(wp: pd.DataFrame, workers: pd.DataFrame | None, s: AuditSettings) -> list[str]:
+def floor_notes(wp: pd.DataFrame, s: AuditSettings) -> list[str]:
     notes = []
-    unknown = sorted(wp.loc[~wp["age_known"], "worker_id"].unique())
+    unknown = sorted(wp.loc[~wp["age_known"], "worker_id"].astype(str).unique())
     if s.floor.scheme != "fixed" and unknown:
         notes.append(
             f"Age unknown for {len(unknown)} worker(s) ({', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''}): "
@@ -152,63 +186,81 @@ def worker_table(wp: pd.DataFrame) -> pd.DataFrame:
     return out[WORKER_COLUMNS].sort_values(["worker_id", "period_start"]).reset_index(drop=True)
 
 
-def pay_findings(table: pd.DataFrame) -> list[Finding]:
+def pay_findings(table: pd.DataFrame) -> pd.DataFrame:
     below = table[~table["compliant"]]
-    return [
-        Finding(
-            "below-wage-floor",
-            f"{r.worker_id} was paid £{r.pay:,.2f} for {r.working_hours:.2f} working hours "
-            f"({r.period_start} to {r.period_end}): £{r.effective_rate:.2f} an hour against a floor of "
-            f"£{r.floor_rate:.2f}; shortfall £{r.shortfall:,.2f}",
-            worker_id=r.worker_id, period_start=r.period_start.isoformat(),
-            period_end=r.period_end.isoformat(), amount=r.shortfall,
-        )
-        for r in below.itertuples()
-    ]
+    if below.empty:
+        return below
+    pounds = lambda col: below[col].map("£{:,.2f}".format)  # noqa: E731
+    return pd.DataFrame({
+        "rule": "below-wage-floor",
+        "worker_id": below["worker_id"],
+        "period_start": below["period_start"].map(date.isoformat),
+        "period_end": below["period_end"].map(date.isoformat),
+        "amount": below["shortfall"],
+        "message": below["worker_id"] + " was paid " + pounds("pay") + " for "
+        + below["working_hours"].map("{:.2f}".format) + " working hours (" + below["period_start"].astype(str)
+        + " to " + below["period_end"].astype(str) + "): " + pounds("effective_rate") + " an hour against a floor of "
+        + pounds("floor_rate") + "; shortfall " + pounds("shortfall"),
+    })
 
 
-def overlap_findings(visits: pd.DataFrame) -> list[Finding]:
-    clash = visits[visits["leg"] == OVERLAP]
-    return [
-        Finding(
-            "overlapping-visits",
-            f"{r.worker_id} is booked at {r.client_id} ({r.visit_id}) while still at visit "
-            f"{visits['visit_id'].iat[r.prev_pos]}: {-r.gap_s / 60:.0f} minutes overlap",
-            worker_id=r.worker_id, client_id=r.client_id, visit_id=r.visit_id, row=int(r.row),
-            amount=round(-r.gap_s / 60, 2),
-        )
-        for r in clash.itertuples()
-    ]
-
-
-def summarise(visits: pd.DataFrame, table: pd.DataFrame, s: AuditSettings) -> dict:
-    """Headline figures; shares and ratios are None where their denominator is zero."""
-    contact, travel = float(visits["contact_s"].sum()), float(visits["travel_s"].sum())
-    waiting, working = float(visits["waiting_s"].sum()), float(visits["working_s"].sum())
-    below = ~table["compliant"]
+def summarise(visits: pd.DataFrame, table: pd.DataFrame, clients: pd.DataFrame, findings: pd.DataFrame,
+              rota: Rota, s: AuditSettings, travelled: bool) -> dict:
+    """Headline figures; shares and ratios are None where their denominator is zero or the check
+    that produces them did not run."""
+    contact = float(visits["contact_s"].sum()) if travelled else float(visits["duration_s"].sum())
+    travel = float(visits["travel_s"].sum()) if travelled else None
+    waiting = float(visits["waiting_s"].sum()) if travelled else None
+    working = float(visits["working_s"].sum()) if travelled else None
+    pay = "pay" in s.checks
+    below = ~table["compliant"].astype(bool)
+    planned_min = (visits["end"] - visits["start"]).dt.total_seconds() / 60
+    short = planned_min < s.visit_policy.min_visit
+    counts = findings["rule"].value_counts()
+    hours = lambda x: None if x is None else x / 3600  # noqa: E731
+    pence = lambda col: int(np.round(table[col].astype(float) * 100).sum()) / 100 if pay else None  # noqa: E731
     return {
         "visits": int(len(visits)),
         "workers": int(visits["worker_id"].nunique()),
         "clients": int(visits["client_id"].nunique()),
         "first_visit": visits["vstart"].min().tz_convert("Europe/London").isoformat(),
         "last_visit": visits["vend"].max().tz_convert("Europe/London").isoformat(),
-        "worker_periods": int(len(table)),
-        "worker_periods_below_floor": int(below.sum()),
-        "workers_below_floor": int(table.loc[below, "worker_id"].nunique()),
+        "worker_periods": int(len(table)) if pay else None,
+        "worker_periods_below_floor": int(below.sum()) if pay else None,
+        "workers_below_floor": int(table.loc[below, "worker_id"].nunique()) if pay else None,
         "contact_hours": contact / 3600,
-        "travel_hours": travel / 3600,
-        "waiting_hours": waiting / 3600,
-        "working_hours": working / 3600,
-        "unpaid_travel_hours": float(table["unpaid_travel_hours"].sum()),
+        "travel_hours": hours(travel),
+        "waiting_hours": hours(waiting),
+        "working_hours": hours(working),
+        "unpaid_travel_hours": float(table["unpaid_travel_hours"].sum()) if pay else None,
         "travel_share": travel / working if working else None,
-        "travel_minutes_per_contact_hour": (travel / 60) / (contact / 3600) if contact else None,
-        "total_pay": int(np.round(table["pay"] * 100).sum()) / 100,
-        "total_shortfall": int(np.round(table["shortfall"] * 100).sum()) / 100,
-        "total_arrears": int(np.round(table["arrears"] * 100).sum()) / 100,
+        "travel_minutes_per_contact_hour": (travel / 60) / (contact / 3600) if travelled and contact else None,
+        "total_pay": pence("pay"),
+        "total_shortfall": pence("shortfall"),
+        "total_arrears": pence("arrears"),
+        "short_visit_share": float(short.mean()) if len(visits) else None,
+        "agreed_short_visits": int((short & visits["agreed_short"].astype(bool)).sum()),
+        "clients_below_continuity": int((~clients["continuity_ok"].astype(bool)).sum()) if len(clients) else None,
+        "median_team_share": float(clients["team_share"].median()) if len(clients) else None,
+        "max_distinct_workers_per_week": int(clients["max_distinct_workers_per_week"].max()) if len(clients) else None,
+        "findings": int(len(findings)),
+        "findings_by_rule": {rule: int(counts.get(rule, 0)) for rule, meta in RULES.items()
+                             if meta[1] in s.checks},
+        "rows_skipped": len(rota.skipped_rows),
+        "checks": list(s.checks),
+        "call_monitoring": rota.monitored,
         "wage_floor": s.floor.label,
         "pay_period": s.periods.kind,
         "times": "actual" if s.use_actual else "planned",
-        "paid_gap_minutes": s.rules.paid_gap,
-        "split_gap_minutes": s.rules.split_gap,
         "as_of": s.as_of.isoformat(),
+        "thresholds": {
+            "paid_gap_minutes": s.rules.paid_gap,
+            "split_gap_minutes": s.rules.split_gap,
+            "min_visit_minutes": s.visit_policy.min_visit,
+            "clip_tolerance_minutes": s.visit_policy.clip_tolerance,
+            "late_after_minutes": s.visit_policy.late_after,
+            "continuity_target": s.continuity.target,
+            "team_size": s.continuity.team_size,
+        },
+        "policy_source": s.policy_source,
     }

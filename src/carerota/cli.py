@@ -17,7 +17,10 @@ from typing import Optional
 import typer
 
 from carerota import __version__, report
-from carerota.audit import AuditSettings, audit
+from carerota.audit import CHECKS, AuditSettings, audit
+from carerota.checks.continuity import ContinuityPolicy
+from carerota.checks.visits import VisitPolicy
+from carerota.config import read_policy, resolve
 from carerota.errors import InputError
 from carerota.load import (TRAVEL_MODES, load_clients, load_payslips, load_rota, load_travel_matrix,
                            load_workers)
@@ -42,6 +45,12 @@ class Format(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class Check(str, Enum):
+    pay = "pay"
+    visits = "visits"
+    continuity = "continuity"
 
 
 class Times(str, Enum):
@@ -120,9 +129,13 @@ AUDIT_EXAMPLES = """
   carerota audit rota.csv --clients clients.csv --workers workers.csv --wage rlw
   carerota audit rota.csv --payslips payslips.csv --period month --as-of 2026-12-01
   carerota audit rota.csv --times actual --format json --output audit.json
+  carerota audit rota.csv --clients clients.csv --only continuity --continuity 0.8
   cat rota.csv | carerota audit - --format csv
 
-Exit codes: 0 every worker-period meets the floor and nothing was found, 1 findings, 2 usage or input error.
+Thresholds may also be pinned in carerota.toml (or [tool.carerota] in pyproject.toml) in the current
+folder, e.g. min-visit = 30, continuity = 0.9; a flag beats the file.
+
+Exit codes: 0 every check passes, 1 findings, 2 usage or input error.
 """
 
 
@@ -135,17 +148,36 @@ def audit_command(
         None, "--payslips", help="worker_id,period_start,period_end,gross_pay[,expenses]: replaces the rota's pay."),
     travel_matrix: Optional[Path] = typer.Option(
         None, "--travel-matrix", help="from_client,to_client,minutes[,km]: travel times to use instead of estimates."),
-    wage: str = typer.Option("nlw", "--wage", help="Wage floor: nlw (statutory), rlw (Real Living Wage) or £ an hour."),
-    period: str = typer.Option("week", "--period", help="Pay reference period: week, fortnight or month."),
+    wage: Optional[str] = typer.Option(
+        None, "--wage", help="Wage floor: nlw (statutory), rlw (Real Living Wage) or £ an hour. [default: nlw]"),
+    period: Optional[str] = typer.Option(
+        None, "--period", help="Pay reference period: week, fortnight or month. [default: week]"),
     period_start: Optional[str] = typer.Option(None, "--period-start", metavar="DATE",
                                                help="A date on which a pay period starts (anchors the periods)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE",
                                         help="Date arrears are determined, for the uplift [default: today]."),
-    times: Times = typer.Option(Times.planned, "--times", help="Visit times: planned, or actual (call monitoring)."),
-    paid_gap: float = typer.Option(60, "--paid-gap", metavar="MIN", help="Gaps up to this many minutes count in full."),
-    split_gap: float = typer.Option(180, "--split-gap", metavar="MIN",
-                                    help="Gaps up to this count travel only; longer gaps start a new shift."),
-    mode: str = typer.Option("drive", "--mode", help="Travel mode of workers without one: drive, walk, cycle, transit."),
+    times: Optional[Times] = typer.Option(
+        None, "--times", help="Visit times: planned, or actual (call monitoring). [default: planned]"),
+    paid_gap: Optional[float] = typer.Option(
+        None, "--paid-gap", metavar="MIN", help="Gaps up to this many minutes count in full. [default: 60]"),
+    split_gap: Optional[float] = typer.Option(
+        None, "--split-gap", metavar="MIN",
+        help="Gaps up to this count travel only; longer gaps start a new shift. [default: 180]"),
+    min_visit: Optional[float] = typer.Option(
+        None, "--min-visit", metavar="MIN", help="Shortest visit the charter allows. [default: 30]"),
+    clip_tolerance: Optional[float] = typer.Option(
+        None, "--clip-tolerance", metavar="MIN",
+        help="A visit shorter than planned by more than this is clipped. [default: 5]"),
+    late_after: Optional[float] = typer.Option(
+        None, "--late-after", metavar="MIN", help="A check-in later than this after the planned start is late. [default: 30]"),
+    continuity: Optional[float] = typer.Option(
+        None, "--continuity", metavar="SHARE", help="Share of a client's hours due from the named team. [default: 0.90]"),
+    team_size: Optional[int] = typer.Option(
+        None, "--team-size", metavar="N", help="Workers in a team inferred where none is named. [default: 4]"),
+    only: list[Check] = typer.Option(
+        [], "--only", help="Run only these checks (repeatable): pay, visits, continuity. [default: all]"),
+    mode: Optional[str] = typer.Option(
+        None, "--mode", help="Travel mode of workers without one: drive, walk, cycle, transit. [default: drive]"),
     speed_kmh: list[str] = typer.Option([], "--speed-kmh", metavar="[MODE=]KMH",
                                         help="Average speed, for all modes or one (repeatable)."),
     circuity: list[str] = typer.Option([], "--circuity", metavar="[MODE=]FACTOR",
@@ -156,23 +188,47 @@ def audit_command(
     encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the input files."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
-    """Audit a rota: working time with travel, pay per pay reference period, shortfall and arrears."""
+    """Audit a rota: pay against the wage floor with travel counted, visits, and continuity of care."""
     err = report.stderr_console(quiet)
-    mode = mode.strip().lower()
-    if mode not in TRAVEL_MODES:
-        raise typer.BadParameter(f"expected one of {', '.join(TRAVEL_MODES)}, got {mode!r}", param_hint="--mode")
+    try:
+        policy, source = read_policy(Path.cwd())
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
+    p = resolve({"wage": wage, "period": period, "times": times.value if times else None,
+                 "paid_gap": paid_gap, "split_gap": split_gap, "min_visit": min_visit,
+                 "clip_tolerance": clip_tolerance, "late_after": late_after, "continuity": continuity,
+                 "team_size": team_size, "mode": mode}, policy)
+    mode_name = p["mode"].strip().lower()
+    if mode_name not in TRAVEL_MODES:
+        raise typer.BadParameter(f"expected one of {', '.join(TRAVEL_MODES)}, got {mode_name!r}", param_hint="--mode")
+    if p["times"] not in ("planned", "actual"):
+        raise typer.BadParameter(f"expected planned or actual, got {p['times']!r}", param_hint="--times")
+    for name in ("min_visit", "clip_tolerance", "late_after"):
+        if not 0 <= p[name] <= 24 * 60:
+            raise typer.BadParameter(f"expected minutes between 0 and 1440, got {p[name]:g}",
+                                     param_hint="--" + name.replace("_", "-"))
+    if not 0 < p["continuity"] <= 1:
+        raise typer.BadParameter(f"expected a share above 0 and at most 1, got {p['continuity']:g}",
+                                 param_hint="--continuity")
+    if p["team_size"] < 1:
+        raise typer.BadParameter(f"expected at least 1, got {p['team_size']}", param_hint="--team-size")
     settings = AuditSettings(
-        floor=checked(WageFloor.parse, wage, "--wage"),
-        periods=checked(lambda p: PayPeriods(p.strip().lower(), parse_date(period_start, "--period-start")),
-                        period, "--period"),
-        rules=checked(lambda gaps: GapRules(*gaps), (paid_gap, split_gap), "--paid-gap/--split-gap"),
-        use_actual=times is Times.actual,
+        floor=checked(WageFloor.parse, p["wage"], "--wage"),
+        periods=checked(lambda k: PayPeriods(k.strip().lower(), parse_date(period_start, "--period-start")),
+                        p["period"], "--period"),
+        rules=checked(lambda gaps: GapRules(*gaps), (p["paid_gap"], p["split_gap"]), "--paid-gap/--split-gap"),
+        use_actual=p["times"] == "actual",
         travel=TravelModel(
-            default_mode=mode,
+            default_mode=mode_name,
             speed_kmh=per_mode(speed_kmh, SPEED_KMH, "--speed-kmh", 0.5, 200),
             circuity=per_mode(circuity, CIRCUITY, "--circuity", 1, 5),
         ),
         as_of=parse_date(as_of, "--as-of") or date.today(),
+        visit_policy=VisitPolicy(p["min_visit"], p["clip_tolerance"], p["late_after"]),
+        continuity=ContinuityPolicy(p["continuity"], p["team_size"]),
+        checks=tuple(c for c in CHECKS if c in {o.value for o in only}) if only else CHECKS,
+        policy_source=source,
     )
     if output is not None and output.parent and not output.parent.is_dir():
         raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint="--output")

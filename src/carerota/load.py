@@ -125,6 +125,7 @@ class Rota:
     visits: pd.DataFrame
     skipped_rows: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    monitored: bool = False  # the file has call-monitoring (actual time) columns
 
 
 def display_name(source: str | Path) -> str:
@@ -481,7 +482,8 @@ def load_rota(source: str | Path, *, encoding: str = "utf-8") -> Rota:
     check_times(t.name, out, "start", "end", problems, planned=True)
     check_times(t.name, out, "actual_start", "actual_end", problems, planned=False)
     problems.raise_if_any()
-    return Rota(t.name, out, t.skipped_rows, notes)
+    monitored = "actual_start" in f or "actual_end" in f
+    return Rota(t.name, out, t.skipped_rows, notes, monitored)
 
 
 def check_times(name: str, visits: pd.DataFrame, start: str, end: str, problems: Problems,

@@ -20,8 +20,15 @@ from rich.text import Text
 
 from carerota import __version__
 from carerota.audit import AuditResult
+from carerota.findings import RULES
 
 MONEY = ("pay", "shortfall", "arrears", "floor_rate", "total_pay", "total_shortfall", "total_arrears")
+PROMISES = (  # (charter promise, the check that tests it)
+    ("Wage floor with travel counted", "pay"),
+    ("Travel time scheduled and paid", "pay"),
+    ("Visits of at least the minimum", "visits"),
+    ("Continuity from a named team", "continuity"),
+)
 
 
 def clean(value, key: str = ""):
@@ -39,19 +46,37 @@ def clean(value, key: str = ""):
     return value
 
 
+def clean_all(value, key: str = ""):
+    """``clean`` through lists and dicts (a client's named team and weekly rows)."""
+    if isinstance(value, dict):
+        return {k: clean_all(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_all(v, key) for v in value]
+    return clean(value, key)
+
+
 def records(frame: pd.DataFrame) -> list[dict]:
-    return [
-        {k: clean(v, k) for k, v in row.items()}
-        for row in frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-    ]
+    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return [{k: clean_all(v, k) for k, v in row.items()} for row in rows]
+
+
+def visit_records(flags: pd.DataFrame) -> list[dict]:
+    if flags.empty:
+        return []
+    out = flags.drop(columns="message").copy()
+    out["start"] = out["start"].dt.tz_convert("Europe/London").map(lambda t: t.isoformat())
+    out["message"] = flags["message"]
+    return records(out)
 
 
 def as_dict(result: AuditResult) -> dict:
     return {
         "carerota_version": __version__,
-        "summary": {k: clean(v, k) for k, v in result.summary.items()},
+        "summary": clean_all(result.summary),
         "workers": records(result.workers),
-        "findings": [{k: clean(v, k) for k, v in f.as_dict().items()} for f in result.findings],
+        "clients": records(result.clients),
+        "visits": visit_records(result.flags),
+        "findings": records(result.findings),
         "notes": result.notes,
     }
 
@@ -103,29 +128,72 @@ def money(x: float | None) -> str:
 
 def summary_panel(result: AuditResult, source: str) -> Panel:
     s = result.summary
-    share = "—" if s["travel_share"] is None else f"{s['travel_share']:.1%}"
-    per_hour = "—" if s["travel_minutes_per_contact_hour"] is None else f"{s['travel_minutes_per_contact_hour']:.1f}"
-    below = s["worker_periods_below_floor"]
-    verdict = (Text(f"{below} of {s['worker_periods']} worker-periods below the wage floor "
-                    f"({plural(s['workers_below_floor'], 'worker')})",
-                    style="bold red")
-               if below else Text(f"All {s['worker_periods']} worker-periods meet the wage floor", style="bold green"))
+    t = s["thresholds"]
     lines = Text()
     lines.append(f"{plural(s['visits'], 'visit')} · {plural(s['workers'], 'worker')} · "
-                 f"{plural(s['clients'], 'client')} · "
-                 f"{s['first_visit'][:10]} to {s['last_visit'][:10]}\n")
-    lines.append(f"Wage floor: {s['wage_floor']} · {s['pay_period']}ly pay periods · {s['times']} times · "
-                 f"gaps ≤ {s['paid_gap_minutes']:g} min paid, ≤ {s['split_gap_minutes']:g} min travel only\n\n",
-                 style="dim")
-    lines.append(f"Working hours {hours(s['working_hours'])} = contact {hours(s['contact_hours'])} "
-                 f"+ travel {hours(s['travel_hours'])} + waiting {hours(s['waiting_hours'])}\n")
-    lines.append(f"Travel is {share} of working time, {per_hour} minutes per contact hour; "
-                 f"{hours(s['unpaid_travel_hours'])} hours of travel had no travel pay\n\n")
-    lines.append(verdict)
-    if below:
-        lines.append(f"\nShortfall {money(s['total_shortfall'])} · arrears owed {money(s['total_arrears'])} "
-                     f"(at rates in force on {s['as_of']})", style="bold")
+                 f"{plural(s['clients'], 'client')} · {s['first_visit'][:10]} to {s['last_visit'][:10]}\n")
+    lines.append(f"Wage floor: {s['wage_floor']} · {s['pay_period']}ly pay periods · {s['times']} times\n"
+                 f"Policy ({s['policy_source']}): gaps ≤ {t['paid_gap_minutes']:g} min paid, ≤ "
+                 f"{t['split_gap_minutes']:g} min travel only · visits ≥ {t['min_visit_minutes']:g} min, clipped "
+                 f"if > {t['clip_tolerance_minutes']:g} min short, late after {t['late_after_minutes']:g} min · "
+                 f"continuity ≥ {t['continuity_target']:.0%} from a team of {t['team_size']}", style="dim")
+    if s["working_hours"] is not None:
+        share = "—" if s["travel_share"] is None else f"{s['travel_share']:.1%}"
+        per_hour = "—" if s["travel_minutes_per_contact_hour"] is None else f"{s['travel_minutes_per_contact_hour']:.1f}"
+        lines.append(f"\n\nWorking hours {hours(s['working_hours'])} = contact {hours(s['contact_hours'])} "
+                     f"+ travel {hours(s['travel_hours'])} + waiting {hours(s['waiting_hours'])}\n"
+                     f"Travel is {share} of working time, {per_hour} minutes per contact hour")
+    if s["worker_periods"] is not None:
+        below = s["worker_periods_below_floor"]
+        lines.append("\n\n")
+        if below:
+            lines.append(f"{below} of {s['worker_periods']} worker-periods below the wage floor "
+                         f"({plural(s['workers_below_floor'], 'worker')})", style="bold red")
+            lines.append(f"\nShortfall {money(s['total_shortfall'])} · arrears owed {money(s['total_arrears'])} "
+                         f"(at rates in force on {s['as_of']})", style="bold")
+        else:
+            lines.append(f"All {s['worker_periods']} worker-periods meet the wage floor", style="bold green")
     return Panel(lines, title=f"carerota audit · {source}", title_align="left", box=box.ROUNDED)
+
+
+def scorecard(result: AuditResult) -> Table:
+    """Each charter promise with pass or fail and its headline figure (— where its check did not run)."""
+    s, by_rule = result.summary, result.summary["findings_by_rule"]
+    t = s["thresholds"]
+    n = lambda rule: by_rule.get(rule, 0)  # noqa: E731
+    rows = []
+    if s["worker_periods"] is not None:
+        rows.append(("Wage floor with travel counted", s["worker_periods_below_floor"] == 0,
+                     f"{s['worker_periods_below_floor']} of {s['worker_periods']} worker-periods below; "
+                     f"shortfall {money(s['total_shortfall'])}"))
+    if s["worker_periods"] is not None and "visits" in s["checks"]:
+        rows.append(("Travel time scheduled and paid",
+                     s["unpaid_travel_hours"] == 0 and n("travel-not-scheduled") == 0,
+                     f"{hours(s['unpaid_travel_hours'])} h of travel unpaid; "
+                     f"{n('travel-not-scheduled')} journeys given too little time"))
+    if "visits" in s["checks"]:
+        rows.append((f"Visits of at least {t['min_visit_minutes']:g} minutes",
+                     n("short-visit") == 0 and n("short-actual-visit") == 0,
+                     f"{n('short-visit')} planned short without agreement "
+                     f"({s['short_visit_share']:.0%} of visits short, {s['agreed_short_visits']} agreed)"
+                     + (f"; {n('short-actual-visit')} delivered short" if s["call_monitoring"] else "")))
+        delivered = n("overlapping-visits") + n("clipped-visit") + n("late-start") + n("missed-check-in")
+        rows.append(("Visits delivered as planned", delivered == 0,
+                     f"{plural(n('overlapping-visits'), 'double booking')}"
+                     + (f"; {n('clipped-visit')} clipped, {n('late-start')} late, "
+                        f"{n('missed-check-in')} without check-in" if s["call_monitoring"] else
+                        "; no call-monitoring times to check")))
+    if s["clients_below_continuity"] is not None:
+        rows.append((f"{t['continuity_target']:.0%} of care from a named team", s["clients_below_continuity"] == 0,
+                     f"{s['clients_below_continuity']} of {s['clients']} clients below; median share "
+                     f"{s['median_team_share']:.0%}; up to {s['max_distinct_workers_per_week']} workers in a week"))
+    table = Table(title="Charter scorecard", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Promise")
+    table.add_column("Result", no_wrap=True)
+    table.add_column("Headline")
+    for promise, ok, headline in rows:
+        table.add_row(promise, Text("pass", style="bold green") if ok else Text("FAIL", style="bold red"), headline)
+    return table
 
 
 def worker_table(result: AuditResult, top: int) -> Table | None:
@@ -153,23 +221,51 @@ def worker_table(result: AuditResult, top: int) -> Table | None:
     return table
 
 
-def findings_table(result: AuditResult, top: int) -> Table | None:
-    others = [f for f in result.findings if f.rule != "below-wage-floor"]
-    if not others:
+def clients_table(result: AuditResult, top: int) -> Table | None:
+    c = result.clients
+    if c.empty:
         return None
-    shown = others if top <= 0 else others[:top]
-    title = "Other findings" + (f" (first {len(shown)} of {len(others)})" if len(shown) < len(others) else "")
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-    for name in ("Rule", "Row", "Worker", "Client", "Finding"):
-        table.add_column(name, overflow="fold")
-    for f in shown:
-        table.add_row(f.rule, str(f.row or ""), f.worker_id or "", f.client_id or "", f.message,
-                      style="yellow" if f.severity == "warning" else "red")
+    worst = c.sort_values(["continuity_ok", "team_share", "distinct_workers", "client_id"],
+                          ascending=[True, True, False, True])
+    shown = worst if top <= 0 else worst.head(top)
+    title = "Clients, least continuity first" + (f" (top {len(shown)} of {len(c)})" if len(shown) < len(c) else "")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+                  caption="Team share: hours from the named team ÷ all hours (* team inferred from the rota).",
+                  caption_justify="left")
+    for name, justify in (("Client", "left"), ("Visits", "right"), ("Hours", "right"), ("Workers", "right"),
+                          ("Most in a week", "right"), ("Team share", "right"), ("Named team", "left")):
+        table.add_column(name, justify=justify)
+    for r in shown.itertuples():
+        table.add_row(r.client_id, str(r.visits), hours(r.hours), str(r.distinct_workers),
+                      str(r.max_distinct_workers_per_week), f"{r.team_share:.0%}",
+                      ", ".join(r.named_team) + (" *" if r.team_inferred else ""),
+                      style=None if r.continuity_ok else "red")
+    return table
+
+
+def flags_table(result: AuditResult, top: int) -> Table | None:
+    flags = result.flags
+    if flags.empty:
+        return None
+    worst = flags.sort_values(["minutes", "row"], ascending=[False, True], kind="stable")
+    each = max(top // max(flags["rule"].nunique(), 1), 2)
+    shown = worst if top <= 0 else worst[worst.groupby("rule").cumcount() < each]
+    shown = shown.sort_values("rule", key=lambda r: r.map(list(RULES).index), kind="stable")
+    title = ("Flagged visits" + (f": the {each} largest of each kind ({len(shown)} of {len(flags)})"
+                                 if len(shown) < len(flags) else ""))
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Rule", no_wrap=True)
+    table.add_column("Row", justify="right")
+    table.add_column("Minutes", justify="right")
+    table.add_column("Finding", overflow="fold")
+    for r in shown.itertuples():
+        table.add_row(r.rule, str(r.row), f"{r.minutes:g}", r.message)
     return table
 
 
 def render_terminal(result: AuditResult, console: Console, source: str, top: int = 20) -> None:
     console.print(summary_panel(result, source))
-    for table in (worker_table(result, top), findings_table(result, top)):
+    for table in (scorecard(result), worker_table(result, top), clients_table(result, top),
+                  flags_table(result, top)):
         if table is not None:
             console.print(table)

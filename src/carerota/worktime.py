@@ -36,29 +36,29 @@ def seconds(times: pd.Series) -> np.ndarray:
     return times.dt.tz_convert(None).to_numpy().astype("datetime64[s]").astype("int64")
 
 
-def working_time(
-    visits: pd.DataFrame,
-    *,
-    use_actual: bool,
-    rules: GapRules,
-    travel: TravelModel,
-    modes: pd.Series,
-    source: str,
-) -> tuple[pd.DataFrame, dict]:
-    """Add visit, travel, waiting and break seconds to each visit, sorted by worker and time.
-
-    ``modes`` maps worker_id to a travel mode (missing workers use the model's default). With
-    ``use_actual``, call-monitoring times replace planned ones where both check-in and check-out
-    exist. Travel and waiting belong to the visit they lead to. Returns the visits and counts of
-    how travel legs were found.
-    """
+def visit_times(visits: pd.DataFrame, *, use_actual: bool) -> pd.DataFrame:
+    """Choose each visit's times (call monitoring where asked and complete, else planned) and sort
+    by worker and time: the order every later step relies on."""
     v = visits.copy()
     has_actual = (v["actual_start"].notna() & v["actual_end"].notna()).to_numpy()
     v["used_actual"] = has_actual & use_actual
     v["vstart"] = v["actual_start"].where(v["used_actual"], v["start"])
     v["vend"] = v["actual_end"].where(v["used_actual"], v["end"])
     v = v.sort_values(["worker_id", "vstart", "vend", "row"], kind="stable").reset_index(drop=True)
+    v["duration_s"] = (seconds(v["vend"]) - seconds(v["vstart"])).astype("float64")
+    return v
 
+
+def working_time(
+    v: pd.DataFrame, *, rules: GapRules, travel: TravelModel, modes: pd.Series, source: str
+) -> tuple[pd.DataFrame, dict]:
+    """Add travel, waiting, break and working seconds to visits prepared by ``visit_times``.
+
+    ``modes`` maps worker_id to a travel mode (missing workers use the model's default). Travel and
+    waiting belong to the visit they lead to; ``leg_travel_s`` is the whole journey, before a break
+    caps what counts. Returns the visits and counts of how travel legs were found.
+    """
+    v = v.copy()
     start, end = seconds(v["vstart"]), seconds(v["vend"])
     worker, _ = pd.factorize(v["worker_id"])
     first_of_worker = np.ones(len(v), bool)
@@ -87,7 +87,7 @@ def working_time(
     v["travel_s"] = np.where(leg == BREAK, np.minimum(leg_s, gap_pos), leg_s)
     v["waiting_s"] = np.where(leg == PAID, np.clip(gap_pos - leg_s, 0, None), 0.0)
     v["break_s"] = np.where(leg == BREAK, gap_pos - v["travel_s"], 0.0)
-    v["duration_s"] = (end - start).astype("float64")
+    v["leg_travel_s"] = leg_s
     # Time in two overlapping visits is counted once: a worker cannot work two hours in one.
     v["contact_s"] = np.clip(end - np.where(leg == OVERLAP, np.maximum(start, prev_end), start), 0, None)
     v["working_s"] = v["contact_s"] + v["travel_s"] + v["waiting_s"]
