@@ -76,7 +76,7 @@ def locate(visits: pd.DataFrame, clients: pd.DataFrame | None) -> pd.DataFrame:
         return visits
     v = visits.copy()
     for col in ("lat", "lon"):
-        v[col] = v[col].fillna(v["client_id"].map(clients[col]))
+        v[col] = v[col].fillna(v["client_id"].map(clients[col]).astype("float64"))
     return v
 
 
