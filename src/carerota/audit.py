@@ -190,7 +190,10 @@ def pay_findings(table: pd.DataFrame) -> pd.DataFrame:
     below = table[~table["compliant"]]
     if below.empty:
         return below
-    pounds = lambda col: below[col].map("£{:,.2f}".format)  # noqa: E731
+
+    def pounds(col: str) -> pd.Series:
+        return below[col].map("£{:,.2f}".format)
+
     return pd.DataFrame({
         "rule": "below-wage-floor",
         "worker_id": below["worker_id"],
@@ -217,8 +220,14 @@ def summarise(visits: pd.DataFrame, table: pd.DataFrame, clients: pd.DataFrame, 
     planned_min = (visits["end"] - visits["start"]).dt.total_seconds() / 60
     short = planned_min < s.visit_policy.min_visit
     counts = findings["rule"].value_counts()
-    hours = lambda x: None if x is None else x / 3600  # noqa: E731
-    pence = lambda col: int(np.round(table[col].astype(float) * 100).sum()) / 100 if pay else None  # noqa: E731
+
+    def hours(seconds: float | None) -> float | None:
+        return None if seconds is None else seconds / 3600
+
+    def pence(col: str) -> float | None:
+        """A money total as the exact sum of the rows' pence."""
+        return int(np.round(table[col].astype(float) * 100).sum()) / 100 if pay else None
+
     return {
         "visits": int(len(visits)),
         "workers": int(visits["worker_id"].nunique()),

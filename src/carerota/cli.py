@@ -24,12 +24,12 @@ from carerota.config import read_policy, resolve
 from carerota.errors import InputError
 from carerota.load import (TRAVEL_MODES, load_clients, load_payslips, load_rota, load_travel_matrix,
                            load_workers)
-from carerota.pay import PERIOD_KINDS, PayPeriods
+from carerota.pay import PayPeriods
 from carerota.rates import WageFloor
 from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
 from carerota.worktime import GapRules
 
-EXIT_FINDINGS, EXIT_ERROR = 1, 2
+EXIT_ERROR = 2  # findings exit 1: AuditResult.exit_code
 
 app = typer.Typer(
     help="Audit UK home-care rotas: is pay above the wage floor once travel between visits counts?",

@@ -58,11 +58,6 @@ def known_until() -> dict[str, date]:
     return {row.scheme: row.known_until.date() for row in coverage.itertuples()}
 
 
-def first_known(scheme: str) -> date:
-    table = floor_table()
-    return table.loc[table["scheme"] == scheme, "effective_from"].min().date()
-
-
 def age_on(date_of_birth: pd.Series, on: pd.Series) -> pd.Series:
     """Age in whole years on each date (a birthday counts from the day itself)."""
     dob, on = pd.to_datetime(date_of_birth), pd.to_datetime(on)

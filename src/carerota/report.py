@@ -158,9 +158,11 @@ def summary_panel(result: AuditResult, source: str) -> Panel:
 
 def scorecard(result: AuditResult) -> Table:
     """Each charter promise with pass or fail and its headline figure (— where its check did not run)."""
-    s, by_rule = result.summary, result.summary["findings_by_rule"]
-    t = s["thresholds"]
-    n = lambda rule: by_rule.get(rule, 0)  # noqa: E731
+    s, t = result.summary, result.summary["thresholds"]
+
+    def n(rule: str) -> int:
+        return s["findings_by_rule"].get(rule, 0)
+
     rows = []
     if s["worker_periods"] is not None:
         rows.append(("Wage floor with travel counted", s["worker_periods_below_floor"] == 0,
