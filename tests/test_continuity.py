@@ -69,6 +69,8 @@ def test_client_seen_by_nine_workers_in_a_week(write):
     assert weeks["2026-11-02"]["team_share"] == pytest.approx(3 / 7, abs=1e-4)
     assert weeks["2026-11-09"]["team_share"] == 0
     assert data["summary"]["max_distinct_workers_per_week"] == 7
+    assert data["summary"]["clients_most_workers"] == [
+        {"client_id": "C1", "max_distinct_workers_per_week": 7, "distinct_workers": 9}]
 
 
 def test_summary_counts_and_median(write):

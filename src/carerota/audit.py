@@ -207,6 +207,16 @@ def pay_findings(table: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def most_faces(clients: pd.DataFrame, n: int = 5) -> list[dict]:
+    """The clients who saw the most different workers in one week: what families complain of."""
+    if clients.empty:
+        return []
+    top = clients.sort_values(["max_distinct_workers_per_week", "distinct_workers", "client_id"],
+                              ascending=[False, False, True]).head(n)
+    return [{"client_id": str(r.client_id), "max_distinct_workers_per_week": int(r.max_distinct_workers_per_week),
+             "distinct_workers": int(r.distinct_workers)} for r in top.itertuples()]
+
+
 def summarise(visits: pd.DataFrame, table: pd.DataFrame, clients: pd.DataFrame, findings: pd.DataFrame,
               rota: Rota, s: AuditSettings, travelled: bool) -> dict:
     """Headline figures; shares and ratios are None where their denominator is zero or the check
@@ -252,6 +262,7 @@ def summarise(visits: pd.DataFrame, table: pd.DataFrame, clients: pd.DataFrame, 
         "clients_below_continuity": int((~clients["continuity_ok"].astype(bool)).sum()) if len(clients) else None,
         "median_team_share": float(clients["team_share"].median()) if len(clients) else None,
         "max_distinct_workers_per_week": int(clients["max_distinct_workers_per_week"].max()) if len(clients) else None,
+        "clients_most_workers": most_faces(clients),
         "findings": int(len(findings)),
         "findings_by_rule": {rule: int(counts.get(rule, 0)) for rule, meta in RULES.items()
                              if meta[1] in s.checks},

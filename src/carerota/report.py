@@ -188,7 +188,9 @@ def scorecard(result: AuditResult) -> Table:
     if s["clients_below_continuity"] is not None:
         rows.append((f"{t['continuity_target']:.0%} of care from a named team", s["clients_below_continuity"] == 0,
                      f"{s['clients_below_continuity']} of {s['clients']} clients below; median share "
-                     f"{s['median_team_share']:.0%}; up to {s['max_distinct_workers_per_week']} workers in a week"))
+                     f"{s['median_team_share']:.0%}; most workers in a week: "
+                     + ", ".join(f"{c['client_id']} {c['max_distinct_workers_per_week']}"
+                                 for c in s["clients_most_workers"][:3])))
     table = Table(title="Charter scorecard", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Promise")
     table.add_column("Result", no_wrap=True)
