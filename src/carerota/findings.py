@@ -37,4 +37,6 @@ def findings_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
     out = out.sort_values(["_order", "worker_id", "client_id", "period_start", "row"], kind="stable",
                           na_position="first")
     out = out.drop(columns="_order").reset_index(drop=True)
-    return out.astype(object).where(out.notna(), None)
+    out["row"] = out["row"].astype("Int64")
+    out["amount"] = out["amount"].astype("float64")
+    return out

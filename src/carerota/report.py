@@ -11,6 +11,7 @@ import math
 from contextlib import contextmanager
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from rich import box
 from rich.console import Console
@@ -33,62 +34,63 @@ PROMISES = (  # (charter promise, the check that tests it)
 
 def clean(value, key: str = ""):
     """A JSON-safe value: NaN → None, numpy scalars → Python, money 2 dp, other floats 4 dp."""
-    if value is None:
-        return None
+    if isinstance(value, dict):
+        return {k: clean(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v, key) for v in value]
     if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        return round(value, 2 if key in MONEY else 4)
+        return None if math.isnan(value) else round(value, 2 if key in MONEY else 4)
     return value
 
 
-def clean_all(value, key: str = ""):
-    """``clean`` through lists and dicts (a client's named team and weekly rows)."""
-    if isinstance(value, dict):
-        return {k: clean_all(v, k) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean_all(v, key) for v in value]
-    return clean(value, key)
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Output rounding, vectorised: money to the penny, other floats to 4 places, dates as text."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(2 if col in MONEY else 4)
+        elif pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = iso_local(out[col])
+        elif len(out) and isinstance(out[col].iloc[0], date):
+            out[col] = out[col].astype(str)
+    return out
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
-    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-    return [{k: clean_all(v, k) for k, v in row.items()} for row in rows]
+def iso_local(times: pd.Series) -> np.ndarray:
+    """UTC instants as ISO 8601 UK local time with its offset, e.g. 2026-07-01T08:00:00+01:00."""
+    utc = times.dt.tz_convert(None).to_numpy().astype("datetime64[s]")
+    local = times.dt.tz_convert("Europe/London").dt.tz_localize(None).to_numpy().astype("datetime64[s]")
+    offset = np.where((local - utc).astype("int64") == 3600, "+01:00", "+00:00")
+    return np.char.add(np.datetime_as_string(local, unit="s"), offset)
 
 
-def visit_records(flags: pd.DataFrame) -> list[dict]:
-    if flags.empty:
-        return []
-    out = flags.drop(columns="message").copy()
-    out["start"] = out["start"].dt.tz_convert("Europe/London").map(lambda t: t.isoformat())
-    out["message"] = flags["message"]
-    return records(out)
-
-
-def as_dict(result: AuditResult) -> dict:
-    return {
-        "carerota_version": __version__,
-        "summary": clean_all(result.summary),
-        "workers": records(result.workers),
-        "clients": records(result.clients),
-        "visits": visit_records(result.flags),
-        "findings": records(result.findings),
-        "notes": result.notes,
-    }
+def json_records(frame: pd.DataFrame) -> str:
+    """A JSON array of the rows, one row per line, written by pandas' C encoder."""
+    if frame.empty:
+        return "[]"
+    lines = rounded(frame).to_json(orient="records", lines=True, force_ascii=False, double_precision=10)
+    return "[\n" + lines.rstrip("\n").replace("\n", ",\n") + "\n]"
 
 
 def to_json(result: AuditResult) -> str:
-    return json.dumps(as_dict(result), indent=2, ensure_ascii=False) + "\n"
+    """``{"summary", "workers", "clients", "visits", "findings", "notes"}``: the contract for scripts."""
+    head = json.dumps({"carerota_version": __version__, "summary": clean(result.summary)},
+                      indent=2, ensure_ascii=False)
+    parts = [head[:-2]]
+    for key, frame in (("workers", result.workers), ("clients", result.clients), ("visits", result.flags),
+                       ("findings", result.findings)):
+        parts.append(f'  "{key}": {json_records(frame)}')
+    parts.append(f'  "notes": {json.dumps(result.notes, ensure_ascii=False)}\n}}\n')
+    return ",\n".join(parts)
 
 
 def to_csv(result: AuditResult) -> str:
     """The worker-period table, one row per worker and pay reference period."""
-    return pd.DataFrame(records(result.workers), columns=result.workers.columns).to_csv(
-        index=False, lineterminator="\n")
+    return rounded(result.workers).to_csv(index=False, lineterminator="\n")
 
 
 def stderr_console(quiet: bool = False) -> Console:

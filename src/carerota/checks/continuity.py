@@ -32,46 +32,66 @@ def named_teams(clients: pd.DataFrame | None) -> pd.DataFrame:
 def client_continuity(v: pd.DataFrame, clients: pd.DataFrame | None, policy: ContinuityPolicy) -> pd.DataFrame:
     """One row per client: visits, hours, distinct workers, the named team (inferred where none is
     given: the ``team_size`` workers who gave the most hours), the team's share of the hours, and the
-    same per week (Monday to Sunday)."""
-    visits = pd.DataFrame({
-        "client_id": v["client_id"].astype(str).to_numpy(), "worker_id": v["worker_id"].astype(str).to_numpy(),
-        "hours": v["duration_s"].to_numpy() / 3600,
-    })
+    same per week (Monday to Sunday). Grouping runs on integer codes, not strings."""
+    client, client_names = pd.factorize(v["client_id"].astype(str))
+    worker, worker_names = pd.factorize(v["worker_id"].astype(str))
+    hours = v["duration_s"].to_numpy() / 3600
     day = local_dates(v["vstart"])
-    visits["week"] = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).dt.date.to_numpy()
+    week = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).to_numpy()
+    n_workers = max(len(worker_names), 1)
 
     given = named_teams(clients)
-    given = given[given["client_id"].isin(visits["client_id"].unique())]
-    by_worker = visits.groupby(["client_id", "worker_id"], sort=False)["hours"].sum().reset_index()
-    ranked = by_worker.sort_values(["client_id", "hours", "worker_id"], ascending=[True, False, True])
-    inferred = ranked[~ranked["client_id"].isin(given["client_id"])]
-    inferred = inferred[inferred.groupby("client_id").cumcount() < policy.team_size][["client_id", "worker_id"]]
-    team = pd.concat([given, inferred], ignore_index=True)
-    team["in_team"] = True
+    given_client = pd.Index(client_names).get_indexer(given["client_id"])
+    given_worker = pd.Index(worker_names).get_indexer(given["worker_id"])
+    has_team = np.zeros(len(client_names), bool)
+    has_team[given_client[given_client >= 0]] = True
+    named = given[given_client >= 0]
+    keep = (given_client >= 0) & (given_worker >= 0)  # a named worker who never visited adds no hours
+    team_keys = given_client[keep].astype("int64") * n_workers + given_worker[keep]
 
-    visits = visits.merge(team, on=["client_id", "worker_id"], how="left")
-    visits["team_hours"] = np.where(visits["in_team"].fillna(False).astype(bool), visits["hours"], 0.0)
+    by_worker = pd.DataFrame({"client": client, "worker": worker, "hours": hours}).groupby(
+        ["client", "worker"], sort=False)["hours"].sum().reset_index()
+    by_worker["name"] = worker_names.take(by_worker["worker"])
+    ranked = by_worker[~has_team[by_worker["client"]]].sort_values(
+        ["client", "hours", "name"], ascending=[True, False, True])
+    inferred = ranked[ranked.groupby("client").cumcount() < policy.team_size]
+    team_keys = np.concatenate([team_keys, inferred["client"].to_numpy().astype("int64") * n_workers
+                                + inferred["worker"].to_numpy()])
+    in_team = np.isin(client.astype("int64") * n_workers + worker, team_keys)
+    team_hours = np.where(in_team, hours, 0.0)
 
-    grouped = visits.groupby("client_id", sort=True)
+    frame = pd.DataFrame({"client": client, "worker": worker, "hours": hours, "team_hours": team_hours,
+                          "week": week})
+    grouped = frame.groupby("client", sort=False)
     out = pd.DataFrame({
-        "visits": grouped.size(),
-        "hours": grouped["hours"].sum(),
-        "distinct_workers": grouped["worker_id"].nunique(),
+        "visits": grouped.size(), "hours": grouped["hours"].sum(), "distinct_workers": grouped["worker"].nunique(),
         "team_hours": grouped["team_hours"].sum(),
     })
-    out["named_team"] = team.groupby("client_id")["worker_id"].agg(sorted).reindex(out.index)
-    out["team_inferred"] = ~out.index.isin(given["client_id"])
+    out.index = client_names.take(out.index)
+    members = sorted(zip(
+        np.concatenate([named["client_id"].to_numpy(dtype=object), client_names.take(inferred["client"])]),
+        np.concatenate([named["worker_id"].to_numpy(dtype=object), worker_names.take(inferred["worker"])])))
+    teams: dict[str, list[str]] = {}
+    for member_client, member in members:  # one pass over team members, not visits
+        teams.setdefault(member_client, []).append(member)
+    out["named_team"] = out.index.map(lambda c: teams.get(c, []))
+    out["team_inferred"] = ~has_team[pd.Index(client_names).get_indexer(out.index)]
     out["team_share"] = (out["team_hours"] / out["hours"]).where(out["hours"] > 0, 1.0)
     out["continuity_ok"] = out["team_share"] >= policy.target - 1e-12
 
-    weekly = visits.groupby(["client_id", "week"], sort=True).agg(
-        visits=("hours", "size"), hours=("hours", "sum"), distinct_workers=("worker_id", "nunique"),
-        team_hours=("team_hours", "sum"))
+    weekly = frame.groupby(["client", "week"], sort=True).agg(
+        visits=("hours", "size"), hours=("hours", "sum"), distinct_workers=("worker", "nunique"),
+        team_hours=("team_hours", "sum")).reset_index()
     weekly["team_share"] = (weekly["team_hours"] / weekly["hours"]).where(weekly["hours"] > 0, 1.0)
+    weekly["client_id"] = client_names.take(weekly.pop("client"))
     out["max_distinct_workers_per_week"] = weekly.groupby("client_id")["distinct_workers"].max()
-    weekly = weekly.drop(columns="team_hours").reset_index(level="week").rename(columns={"week": "week_start"})
-    out["weeks"] = weekly.groupby(level=0).apply(lambda w: w.to_dict(orient="records")).reindex(out.index)
-    return out.drop(columns="team_hours").rename_axis("client_id").reset_index()
+    weekly["week_start"] = pd.to_datetime(weekly.pop("week")).dt.date.astype(str)
+    weekly[["hours", "team_share"]] = weekly[["hours", "team_share"]].round(4)
+    weeks: dict[str, list[dict]] = {}
+    for row in weekly.drop(columns="team_hours").to_dict(orient="records"):  # client-weeks, not visits
+        weeks.setdefault(row.pop("client_id"), []).append(row)
+    out["weeks"] = out.index.map(weeks)
+    return out.drop(columns="team_hours").sort_index().rename_axis("client_id").reset_index()
 
 
 def continuity_findings(table: pd.DataFrame, policy: ContinuityPolicy) -> pd.DataFrame:

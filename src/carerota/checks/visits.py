@@ -34,9 +34,16 @@ def minutes_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return out
 
 
-def fmt(x: np.ndarray) -> pd.Series:
+def fmt(x) -> pd.Series:
     """Minutes for messages: whole numbers without a decimal point."""
-    return pd.Series(np.round(x, 1)).astype(str).str.replace(r"\.0$", "", regex=True)
+    return pd.Series(np.round(np.asarray(x, dtype="float64"), 1)).astype(str).str.replace(r"\.0$", "", regex=True)
+
+
+def describe(v: pd.DataFrame, rows: np.ndarray) -> pd.Series:
+    """'V12 (W1 at C3)' for the given positions only: messages are built for flagged visits alone."""
+    part = v.iloc[rows]
+    return (part["visit_id"].astype(str) + " (" + part["worker_id"].astype(str) + " at "
+            + part["client_id"].astype(str) + ")").reset_index(drop=True)
 
 
 def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel: bool) -> pd.DataFrame:
@@ -44,53 +51,59 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
     ``travel``); ``monitored`` says whether the rota has call-monitoring columns at all."""
     planned = minutes_between(v["end"], v["start"])
     actual = minutes_between(v["actual_end"], v["actual_start"])
-    who = v["visit_id"].astype(str) + " (" + v["worker_id"].astype(str) + " at " + v["client_id"].astype(str) + ")"
     agreed = v["agreed_short"].to_numpy(bool)
     flags = []
 
-    def add(mask: np.ndarray, rule: str, minutes: np.ndarray, message: pd.Series) -> None:
-        if mask.any():
+    def add(mask: np.ndarray, rule: str, minutes: np.ndarray, message) -> None:
+        """``message(rows, who)`` builds the text for the flagged positions ``rows``."""
+        rows = np.flatnonzero(mask)
+        if len(rows):
+            part = v.iloc[rows]
             flags.append(pd.DataFrame({
-                "visit_id": v["visit_id"][mask], "worker_id": v["worker_id"][mask],
-                "client_id": v["client_id"][mask], "row": v["row"][mask], "rule": rule,
-                "minutes": np.round(minutes[mask], 2), "start": v["start"][mask],
-                "message": message[mask],
+                "visit_id": part["visit_id"].to_numpy(), "worker_id": part["worker_id"].to_numpy(),
+                "client_id": part["client_id"].to_numpy(), "row": part["row"].to_numpy(), "rule": rule,
+                "minutes": np.round(minutes[rows], 2), "start": part["start"].to_numpy(),
+                "message": message(rows, describe(v, rows)).to_numpy(),
             }))
 
     floor = policy.min_visit
     add((planned < floor) & ~agreed, "short-visit", planned,
-        who + " is planned for " + fmt(planned) + f" minutes, under {floor:g}, and not agreed as short")
+        lambda r, who: who + " is planned for " + fmt(planned[r]) + f" minutes, under {floor:g}, and not agreed as short")
     if monitored:
         checked_in = v["actual_start"].notna().to_numpy()
         add(checked_in & (planned >= floor) & (actual < floor) & ~agreed, "short-actual-visit", actual,
-            who + " lasted " + fmt(actual) + f" minutes by call monitoring, under {floor:g}")
+            lambda r, who: who + " lasted " + fmt(actual[r]) + f" minutes by call monitoring, under {floor:g}")
         cut = planned - actual
         add(cut > policy.clip_tolerance, "clipped-visit", cut,
-            who + " lasted " + fmt(actual) + " of " + fmt(planned) + " planned minutes (" + fmt(cut) + " cut)")
+            lambda r, who: who + " lasted " + fmt(actual[r]) + " of " + fmt(planned[r]) + " planned minutes ("
+            + fmt(cut[r]) + " cut)")
         late = minutes_between(v["actual_start"], v["start"])
-        add(late > policy.late_after, "late-start", late, who + " started " + fmt(late) + " minutes late")
-        add(~checked_in, "missed-check-in", planned, who + " has no call-monitoring check-in")
+        add(late > policy.late_after, "late-start", late,
+            lambda r, who: who + " started " + fmt(late[r]) + " minutes late")
+        add(~checked_in, "missed-check-in", planned, lambda r, who: who + " has no call-monitoring check-in")
     if travel:
-        add_travel_flags(v, add, who)
+        add_travel_flags(v, add)
     if not flags:
         return pd.DataFrame(columns=FLAG_COLUMNS)
-    return pd.concat(flags, ignore_index=True)[FLAG_COLUMNS]
+    out = pd.concat(flags, ignore_index=True)[FLAG_COLUMNS]
+    out["start"] = pd.to_datetime(out["start"], utc=True)
+    return out
 
 
-def add_travel_flags(v: pd.DataFrame, add, who: pd.Series) -> None:
+def add_travel_flags(v: pd.DataFrame, add) -> None:
     """Double bookings, and planned gaps shorter than the journey by at least a whole minute."""
     prev = v["prev_pos"].to_numpy()
     has_prev = prev >= 0
     prev_end = v["end"].iloc[np.where(has_prev, prev, 0)].reset_index(drop=True)
-    prev_who = who.iloc[np.where(has_prev, prev, 0)].reset_index(drop=True)
     gap = minutes_between(v["start"], prev_end)
-    overlap = (v["leg"] == OVERLAP).to_numpy()
-    add(overlap, "overlapping-visits", -v["gap_s"].to_numpy() / 60,
-        who + " is booked while " + prev_who + " is still on: " + fmt(-v["gap_s"].to_numpy() / 60)
-        + " minutes overlap")
+    overlap_min = -v["gap_s"].to_numpy() / 60
+    add((v["leg"] == OVERLAP).to_numpy(), "overlapping-visits", overlap_min,
+        lambda r, who: who + " is booked while " + describe(v, prev[r]) + " is still on: "
+        + fmt(overlap_min[r]) + " minutes overlap")
     journey = v["leg_travel_s"].to_numpy() / 60
     missing = journey - gap
-    short = has_prev & ~overlap & (gap >= 0) & (missing >= 1)
+    short = has_prev & (v["leg"] != OVERLAP).to_numpy() & (gap >= 0) & (missing >= 1)
     add(short, "travel-not-scheduled", missing,
-        who + " follows " + prev_who + " after " + fmt(gap) + " minutes but the journey takes "
-        + fmt(journey) + ": " + fmt(missing) + " minutes of travel not scheduled")
+        lambda r, who: who + " follows " + describe(v, prev[r]) + " after " + fmt(gap[r])
+        + " minutes but the journey takes " + fmt(journey[r]) + ": " + fmt(missing[r])
+        + " minutes of travel not scheduled")
