@@ -175,12 +175,17 @@ def decode(data: bytes, name: str, encoding: str) -> bytes:
                                  row, column)) from None
 
 
+def header_fields(data: bytes) -> tuple[str, list[str]]:
+    """The delimiter and the column names of the first line."""
+    first_line = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+    delimiter = sniff_delimiter(first_line)
+    return delimiter, next(csv.reader([first_line], delimiter=delimiter), [])
+
+
 def where_is(data: bytes, offset: int) -> tuple[int, str | None]:
     """Row and column holding a byte offset (columns counted by separators, ignoring quotes)."""
     row = data.count(b"\n", 0, offset) + 1
-    header = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
-    delimiter = sniff_delimiter(header)
-    names = next(csv.reader([header], delimiter=delimiter), [])
+    delimiter, names = header_fields(data)
     line_start = data.rfind(b"\n", 0, offset) + 1
     position = data[line_start:offset].count(delimiter.encode())
     return row, names[position] if position < len(names) else None
@@ -249,9 +254,7 @@ def read_table(
     if not data.strip():
         raise InputError(Problem(
             name, f"expected a header row naming the columns, then one row per {what}; the file is empty", 1))
-    first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    delimiter = sniff_delimiter(first_line)
-    header = next(csv.reader([first_line], delimiter=delimiter))
+    delimiter, header = header_fields(data)
     found = match_columns(header, schema, name)
     positions = sorted(found.values())
     generic = [f"c{i}" for i in range(len(header))]
@@ -323,9 +326,10 @@ def text_column(t: Table, col: str, problems: Problems, *, required: bool) -> pd
 
 
 def number_column(
-    t: Table, col: str, problems: Problems, *, low: float, high: float = np.inf, what: str = ""
+    t: Table, col: str, problems: Problems, *, low: float, high: float = np.inf, required: bool = False
 ) -> pd.Series:
-    """Parse numbers (allowing a leading £ and thousands commas); blanks become NaN.
+    """Parse numbers (allowing a leading £ and thousands commas); blanks become NaN, or a problem
+    where the column is ``required``.
 
     Plain numbers take the vectorised path; only cells that fail it are cleaned and parsed again.
     """
@@ -340,9 +344,11 @@ def number_column(
         values[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
     v = values.to_numpy()
     bad = ~empty & ~(np.isfinite(v) & (v >= low) & (v <= high))
+    bounds = f"at least {low:g}" if high == np.inf else f"between {low:g} and {high:g}"
     if bad.any():
-        bounds = f"at least {low:g}" if high == np.inf else f"between {low:g} and {high:g}"
-        problems.add_rows(t.name, t.rows[bad], col, s[bad], f"expected a number {bounds}{what}")
+        problems.add_rows(t.name, t.rows[bad], col, s[bad], f"expected a number {bounds}")
+    if required and empty.any():
+        problems.add_rows(t.name, t.rows[empty], col, s[empty], f"expected a number {bounds}, found a blank cell")
     return values.where(~bad)
 
 
@@ -569,11 +575,7 @@ def load_payslips(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFram
     out["worker_id"] = text_column(t, "worker_id", problems, required=True)
     out["period_start"] = date_column(t, "period_start", problems, required=True)
     out["period_end"] = date_column(t, "period_end", problems, required=True)
-    out["gross_pay"] = number_column(t, "gross_pay", problems, low=0)
-    missing_pay = blank(f["gross_pay"]).to_numpy()
-    if missing_pay.any():
-        problems.add_rows(t.name, t.rows[missing_pay], "gross_pay", f["gross_pay"][missing_pay],
-                          "expected the gross pay in £, found a blank cell")
+    out["gross_pay"] = number_column(t, "gross_pay", problems, low=0, required=True)
     expenses = number_column(t, "expenses", problems, low=0) if "expenses" in f else None
     out["expenses"] = 0.0 if expenses is None else expenses.fillna(0)
     problems.raise_if_any()
@@ -605,13 +607,9 @@ def load_travel_matrix(source: str | Path, *, encoding: str = "utf-8") -> pd.Dat
     out = pd.DataFrame({
         "from_client": text_column(t, "from_client", problems, required=True),
         "to_client": text_column(t, "to_client", problems, required=True),
-        "minutes": number_column(t, "minutes", problems, low=0, high=24 * 60),
+        "minutes": number_column(t, "minutes", problems, low=0, high=24 * 60, required=True),
         "km": number_column(t, "km", problems, low=0) if "km" in t.frame else np.nan,
     })
-    missing = blank(t.frame["minutes"]).to_numpy()
-    if missing.any():
-        problems.add_rows(t.name, t.rows[missing], "minutes", t.frame["minutes"][missing],
-                          "expected travel minutes, found a blank cell")
     dup = out.duplicated(["from_client", "to_client"]).to_numpy()
     if dup.any():
         problems.add_rows(t.name, t.rows[dup], "to_client", out["to_client"][dup],

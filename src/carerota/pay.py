@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from carerota.errors import Problems
-from carerota.load import LOCAL_TZ
 from carerota.rates import WageFloor, age_on, floor_rates
 
 PERIOD_KINDS = ("week", "fortnight", "month")
@@ -38,11 +37,6 @@ class PayPeriods:
 def to_pence(pounds) -> np.ndarray:
     """Round £ to whole pence, half up, ignoring float noise below a millionth of a penny."""
     return np.floor(np.round(np.asarray(pounds, dtype="float64") * 100, 6) + 0.5).astype("int64")
-
-
-def local_dates(times: pd.Series) -> pd.Series:
-    """The Europe/London calendar date of each UTC instant (naive midnight timestamps)."""
-    return times.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).dt.normalize()
 
 
 def month_start(day: date, anchor_day: int) -> date:
@@ -104,11 +98,11 @@ def worker_periods(visits: pd.DataFrame, periods: PayPeriods, payslips: pd.DataF
                    source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sum each worker's visits, time and pay per pay reference period.
 
-    Periods come from ``periods``, or from the payslips when given (their pay replaces the rota's).
+    ``visits`` come from ``worktime`` (with their local ``day``). Periods come from ``periods``, or
+    from the payslips when given (their pay replaces the rota's).
     Returns the worker-periods and the visits that fell outside every payslip (reported, not lost).
     """
     v = visits.copy()
-    v["day"] = local_dates(v["vstart"])
     unpaid = v["travel_pay"].isna() | (v["travel_pay"] == 0)
     v["unpaid_travel_s"] = np.where(unpaid, v["travel_s"], 0.0)
     if payslips is None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from carerota.load import LOCAL_TZ
 from carerota.travel import TravelModel, leg_minutes
 
 FIRST, OVERLAP, PAID, BREAK = "first", "overlap", "paid", "break"
@@ -36,9 +37,14 @@ def seconds(times: pd.Series) -> np.ndarray:
     return times.dt.tz_convert(None).to_numpy().astype("datetime64[s]").astype("int64")
 
 
+def local_dates(times: pd.Series) -> pd.Series:
+    """The Europe/London calendar date of each UTC instant (naive midnight timestamps)."""
+    return times.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).dt.normalize()
+
+
 def visit_times(visits: pd.DataFrame, *, use_actual: bool) -> pd.DataFrame:
-    """Choose each visit's times (call monitoring where asked and complete, else planned) and sort
-    by worker and time: the order every later step relies on."""
+    """Choose each visit's times (call monitoring where asked and complete, else planned), with the
+    local date it starts on, and sort by worker and time: the order every later step relies on."""
     v = visits.copy()
     has_actual = (v["actual_start"].notna() & v["actual_end"].notna()).to_numpy()
     v["used_actual"] = has_actual & use_actual
@@ -46,6 +52,7 @@ def visit_times(visits: pd.DataFrame, *, use_actual: bool) -> pd.DataFrame:
     v["vend"] = v["actual_end"].where(v["used_actual"], v["end"])
     v = v.sort_values(["worker_id", "vstart", "vend", "row"], kind="stable").reset_index(drop=True)
     v["duration_s"] = (seconds(v["vend"]) - seconds(v["vstart"])).astype("float64")
+    v["day"] = local_dates(v["vstart"])
     return v
 
 

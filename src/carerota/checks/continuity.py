@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from carerota.pay import local_dates
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ def client_continuity(v: pd.DataFrame, clients: pd.DataFrame | None, policy: Con
     client, client_names = pd.factorize(v["client_id"].astype(str))
     worker, worker_names = pd.factorize(v["worker_id"].astype(str))
     hours = v["duration_s"].to_numpy() / 3600
-    day = local_dates(v["vstart"])
+    day = v["day"]
     week = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).to_numpy()
     n_workers = max(len(worker_names), 1)
 
