@@ -25,6 +25,7 @@ from carerota.errors import InputError
 from carerota.load import (TRAVEL_MODES, load_clients, load_payslips, load_rota, load_travel_matrix,
                            load_workers)
 from carerota.pay import PayPeriods
+from carerota.plan import PlanSettings, plan_rota
 from carerota.rates import WageFloor
 from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
 from carerota.worktime import GapRules
@@ -122,6 +123,48 @@ def write_output(text: str, output: Path | None) -> None:
     os.replace(tmp, output)
 
 
+def settings_from_options(err, flags: dict, *, period_start: str | None, as_of: str | None,
+                          speed_kmh: list[str], circuity: list[str], checks: tuple[str, ...]) -> AuditSettings:
+    """Audit settings from flags, then the policy file, then defaults; a bad value is a usage error."""
+    try:
+        policy, source = read_policy(Path.cwd())
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
+    p = resolve(flags, policy)
+    mode_name = p["mode"].strip().lower()
+    if mode_name not in TRAVEL_MODES:
+        raise typer.BadParameter(f"expected one of {', '.join(TRAVEL_MODES)}, got {mode_name!r}", param_hint="--mode")
+    if p["times"] not in ("planned", "actual"):
+        raise typer.BadParameter(f"expected planned or actual, got {p['times']!r}", param_hint="--times")
+    for name in ("min_visit", "clip_tolerance", "late_after"):
+        if not 0 <= p[name] <= 24 * 60:
+            raise typer.BadParameter(f"expected minutes between 0 and 1440, got {p[name]:g}",
+                                     param_hint="--" + name.replace("_", "-"))
+    if not 0 < p["continuity"] <= 1:
+        raise typer.BadParameter(f"expected a share above 0 and at most 1, got {p['continuity']:g}",
+                                 param_hint="--continuity")
+    if p["team_size"] < 1:
+        raise typer.BadParameter(f"expected at least 1, got {p['team_size']}", param_hint="--team-size")
+    return AuditSettings(
+        floor=checked(WageFloor.parse, p["wage"], "--wage"),
+        periods=checked(lambda k: PayPeriods(k.strip().lower(), parse_date(period_start, "--period-start")),
+                        p["period"], "--period"),
+        rules=checked(lambda gaps: GapRules(*gaps), (p["paid_gap"], p["split_gap"]), "--paid-gap/--split-gap"),
+        use_actual=p["times"] == "actual",
+        travel=TravelModel(
+            default_mode=mode_name,
+            speed_kmh=per_mode(speed_kmh, SPEED_KMH, "--speed-kmh", 0.5, 200),
+            circuity=per_mode(circuity, CIRCUITY, "--circuity", 1, 5),
+        ),
+        as_of=parse_date(as_of, "--as-of") or date.today(),
+        visit_policy=VisitPolicy(p["min_visit"], p["clip_tolerance"], p["late_after"]),
+        continuity=ContinuityPolicy(p["continuity"], p["team_size"]),
+        checks=checks,
+        policy_source=source,
+    )
+
+
 AUDIT_EXAMPLES = """
 [bold]Examples[/bold]
 
@@ -190,46 +233,13 @@ def audit_command(
 ) -> None:
     """Audit a rota: pay against the wage floor with travel counted, visits, and continuity of care."""
     err = report.stderr_console(quiet)
-    try:
-        policy, source = read_policy(Path.cwd())
-    except InputError as error:
-        report.print_error(err, error.message())
-        raise typer.Exit(EXIT_ERROR) from None
-    p = resolve({"wage": wage, "period": period, "times": times.value if times else None,
-                 "paid_gap": paid_gap, "split_gap": split_gap, "min_visit": min_visit,
-                 "clip_tolerance": clip_tolerance, "late_after": late_after, "continuity": continuity,
-                 "team_size": team_size, "mode": mode}, policy)
-    mode_name = p["mode"].strip().lower()
-    if mode_name not in TRAVEL_MODES:
-        raise typer.BadParameter(f"expected one of {', '.join(TRAVEL_MODES)}, got {mode_name!r}", param_hint="--mode")
-    if p["times"] not in ("planned", "actual"):
-        raise typer.BadParameter(f"expected planned or actual, got {p['times']!r}", param_hint="--times")
-    for name in ("min_visit", "clip_tolerance", "late_after"):
-        if not 0 <= p[name] <= 24 * 60:
-            raise typer.BadParameter(f"expected minutes between 0 and 1440, got {p[name]:g}",
-                                     param_hint="--" + name.replace("_", "-"))
-    if not 0 < p["continuity"] <= 1:
-        raise typer.BadParameter(f"expected a share above 0 and at most 1, got {p['continuity']:g}",
-                                 param_hint="--continuity")
-    if p["team_size"] < 1:
-        raise typer.BadParameter(f"expected at least 1, got {p['team_size']}", param_hint="--team-size")
-    settings = AuditSettings(
-        floor=checked(WageFloor.parse, p["wage"], "--wage"),
-        periods=checked(lambda k: PayPeriods(k.strip().lower(), parse_date(period_start, "--period-start")),
-                        p["period"], "--period"),
-        rules=checked(lambda gaps: GapRules(*gaps), (p["paid_gap"], p["split_gap"]), "--paid-gap/--split-gap"),
-        use_actual=p["times"] == "actual",
-        travel=TravelModel(
-            default_mode=mode_name,
-            speed_kmh=per_mode(speed_kmh, SPEED_KMH, "--speed-kmh", 0.5, 200),
-            circuity=per_mode(circuity, CIRCUITY, "--circuity", 1, 5),
-        ),
-        as_of=parse_date(as_of, "--as-of") or date.today(),
-        visit_policy=VisitPolicy(p["min_visit"], p["clip_tolerance"], p["late_after"]),
-        continuity=ContinuityPolicy(p["continuity"], p["team_size"]),
-        checks=tuple(c for c in CHECKS if c in {o.value for o in only}) if only else CHECKS,
-        policy_source=source,
-    )
+    settings = settings_from_options(
+        err, {"wage": wage, "period": period, "times": times.value if times else None,
+              "paid_gap": paid_gap, "split_gap": split_gap, "min_visit": min_visit,
+              "clip_tolerance": clip_tolerance, "late_after": late_after, "continuity": continuity,
+              "team_size": team_size, "mode": mode},
+        period_start=period_start, as_of=as_of, speed_kmh=speed_kmh, circuity=circuity,
+        checks=tuple(c for c in CHECKS if c in {o.value for o in only}) if only else CHECKS)
     if output is not None and output.parent and not output.parent.is_dir():
         raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint="--output")
 
@@ -260,6 +270,99 @@ def audit_command(
     else:
         with output.open("w", encoding="utf-8") as fh:
             report.render_terminal(result, report.Console(file=fh, width=160, no_color=True), loaded.name, top)
+    raise typer.Exit(result.exit_code)
+
+
+PLAN_EXAMPLES = """
+[bold]Examples[/bold]
+
+  carerota plan rota.csv --clients clients.csv --workers workers.csv --output planned.csv
+  carerota audit planned.csv --clients clients.csv --workers workers.csv
+  carerota plan rota.csv --clients clients.csv --flex 45 --fix-short --continuity-weight 30
+  carerota plan rota.csv --clients clients.csv --time-limit 30 --format json > plan.json
+  carerota plan rota.csv --clients clients.csv --solution-limit 2000 --seed 1   # reproducible
+
+Each day is solved by OR-Tools within --time-limit seconds, days in parallel (--jobs). A visit keeps
+its client, day and length; it may start within its window_start/window_end, else ± --flex minutes.
+Exit codes: 0 every visit planned, 1 some visit could not be given to any shift, 2 usage or input error.
+"""
+
+
+@app.command("plan", epilog=PLAN_EXAMPLES)
+def plan_command(
+    rota: str = typer.Argument(..., metavar="ROTA", help="Rota CSV, one row per visit ('-' reads stdin)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the planned rota (CSV) to FILE."),
+    clients: Optional[Path] = typer.Option(None, "--clients", help="client_id,lat,lon[,named_team]."),
+    workers: Optional[Path] = typer.Option(
+        None, "--workers", help="worker_id[,age|date_of_birth,travel_mode,london,home_lat,home_lon,skills,availability]."),
+    travel_matrix: Optional[Path] = typer.Option(
+        None, "--travel-matrix", help="from_client,to_client,minutes[,km]: travel times to use instead of estimates."),
+    flex: float = typer.Option(30.0, "--flex", metavar="MIN", min=0, max=24 * 60,
+                               help="Minutes a visit may move either way where no window is given."),
+    fix_short: bool = typer.Option(False, "--fix-short", help="Lengthen visits under --min-visit to it."),
+    continuity_weight: float = typer.Option(
+        15.0, "--continuity-weight", metavar="MIN", min=0,
+        help="Minutes of travel a visit outside the client's named team is worth avoiding."),
+    max_hours: Optional[float] = typer.Option(
+        None, "--max-hours", metavar="H", min=0.5, max=24, help="Most contact plus travel hours per worker per day."),
+    pay_model: str = typer.Option("floor", "--pay-model", help="Pay in the planned rota: floor (contact, travel "
+                                  "and waiting at the wage floor), contact (contact only) or keep."),
+    time_limit: float = typer.Option(10.0, "--time-limit", metavar="SEC", min=0.1, help="Search time per day."),
+    solution_limit: Optional[int] = typer.Option(
+        None, "--solution-limit", metavar="N", min=1, help="Stop each day after N solutions (reproducible runs)."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Shuffle the visits' order before solving (0: file order)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Days solved at once [default: one per core]."),
+    wage: Optional[str] = typer.Option(None, "--wage", help="Wage floor: nlw, rlw or £ an hour. [default: nlw]"),
+    paid_gap: Optional[float] = typer.Option(None, "--paid-gap", metavar="MIN", help="As for audit. [default: 60]"),
+    split_gap: Optional[float] = typer.Option(None, "--split-gap", metavar="MIN", help="As for audit. [default: 180]"),
+    min_visit: Optional[float] = typer.Option(None, "--min-visit", metavar="MIN", help="As for audit. [default: 30]"),
+    continuity: Optional[float] = typer.Option(None, "--continuity", metavar="SHARE", help="As for audit. [default: 0.90]"),
+    team_size: Optional[int] = typer.Option(None, "--team-size", metavar="N", help="As for audit. [default: 4]"),
+    mode: Optional[str] = typer.Option(None, "--mode", help="Travel mode of workers without one. [default: drive]"),
+    speed_kmh: list[str] = typer.Option([], "--speed-kmh", metavar="[MODE=]KMH", help="As for audit (repeatable)."),
+    circuity: list[str] = typer.Option([], "--circuity", metavar="[MODE=]FACTOR", help="As for audit (repeatable)."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Format of the before/after report (stdout)."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the input files."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
+) -> None:
+    """Plan the same visits with least travel, the named team kept and travel paid; show before and after."""
+    err = report.stderr_console(quiet)
+    settings = settings_from_options(
+        err, {"wage": wage, "paid_gap": paid_gap, "split_gap": split_gap, "min_visit": min_visit,
+              "continuity": continuity, "team_size": team_size, "mode": mode},
+        period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity, checks=CHECKS)
+    plan = checked(lambda _: PlanSettings(flex=flex, fix_short=fix_short, continuity_weight=continuity_weight,
+                                          max_hours=max_hours, time_limit=time_limit, solution_limit=solution_limit,
+                                          seed=seed, jobs=jobs, pay_model=pay_model.strip().lower()),
+                   None, "--pay-model")
+    if output is not None and output.parent and not output.parent.is_dir():
+        raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint="--output")
+    try:
+        with report.working(err, "Reading the rota…"):
+            loaded = load_rota(rota, encoding=encoding)
+            matrix = load_travel_matrix(travel_matrix, encoding=encoding) if travel_matrix else None
+            if matrix is not None:
+                settings = replace(settings, travel=replace(settings.travel, matrix=matrix))
+            client_table = load_clients(clients, encoding=encoding) if clients else None
+            worker_table = load_workers(workers, encoding=encoding) if workers else None
+        days = loaded.visits["start"].dt.tz_convert("Europe/London").dt.date.nunique()
+        with report.progress(err, days, "Planning days") as advance:
+            result = plan_rota(loaded, clients=client_table, workers=worker_table, plan=plan, settings=settings,
+                               progress=advance)
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
+
+    report.print_notes(err, result.notes)
+    if output is not None:
+        write_output(report.planned_csv(result.planned), output)
+    if fmt is Format.json:
+        write_output(report.plan_to_json(result), None)
+    elif fmt is Format.csv:
+        write_output(report.plan_to_csv(result), None)
+    else:
+        report.render_plan(result, report.Console(highlight=False), loaded.name,
+                           str(output) if output else None)
     raise typer.Exit(result.exit_code)
 
 

@@ -13,6 +13,7 @@ import io
 import re
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,9 @@ ROTA_COLUMNS = {
     "mileage_pay": Column(("mileage", "mileage_allowance")),
     "visit_type": Column(("service_type", "call_type")),
     "agreed_short": Column(("short_agreed",)),
+    "window_start": Column(("earliest_start", "window_from")),
+    "window_end": Column(("latest_start", "window_to")),
+    "required_skill": Column(("skill", "skill_required")),
 }
 
 CLIENT_COLUMNS = {
@@ -80,6 +84,10 @@ WORKER_COLUMNS = {
     "date_of_birth": Column(("dob", "birth_date")),
     "travel_mode": Column(("mode", "transport")),
     "london": Column(("in_london", "london_weighting")),
+    "home_lat": Column(("home_latitude",)),
+    "home_lon": Column(("home_longitude", "home_lng")),
+    "skills": Column(("skill_set", "qualifications")),
+    "availability": Column(("available", "shifts")),
 }
 
 PAYSLIP_COLUMNS = {
@@ -483,10 +491,17 @@ def load_rota(source: str | Path, *, encoding: str = "utf-8") -> Rota:
         out[col] = number_column(t, col, problems, low=0) if col in f else np.nan
     out["visit_type"] = f["visit_type"] if "visit_type" in f else ""
     out["agreed_short"] = bool_column(t, "agreed_short", problems) if "agreed_short" in f else False
+    if "window_start" in f or "window_end" in f:
+        out["window_start"], out["window_end"] = datetime_columns(
+            t, "window_start", "window_end", problems, notes, required=False)
+    else:
+        out["window_start"] = out["window_end"] = pd.Series(pd.NaT, index=f.index, dtype="datetime64[us, UTC]")
+    out["required_skill"] = f["required_skill"].fillna("").str.strip() if "required_skill" in f else ""
     problems.raise_if_any()
 
     check_times(t.name, out, "start", "end", problems, planned=True)
     check_times(t.name, out, "actual_start", "actual_end", problems, planned=False)
+    check_windows(t.name, out, problems)
     problems.raise_if_any()
     monitored = "actual_start" in f or "actual_end" in f
     return Rota(t.name, out, t.skipped_rows, notes, monitored)
@@ -511,6 +526,22 @@ def check_times(name: str, visits: pd.DataFrame, start: str, end: str, problems:
             name, visits["row"][too_long], end, (length[too_long] / 3600).round(1).astype(str) + " h",
             f"expected a visit of at most {MAX_VISIT_HOURS} hours (is the date of {end} right?)",
         )
+
+
+def check_windows(name: str, visits: pd.DataFrame, problems: Problems) -> None:
+    """A start window must open before it closes and come with both ends."""
+    ws, we = visits["window_start"], visits["window_end"]
+    half = (ws.isna() != we.isna()).to_numpy()
+    if half.any():
+        col = np.where(ws.isna().to_numpy()[half], "window_start", "window_end")
+        for c in np.unique(col):
+            problems.add_rows(name, visits["row"][half][col == c], str(c), [""] * int((col == c).sum()),
+                              "expected both window_start and window_end, or neither")
+    backwards = (we < ws).fillna(False).to_numpy(bool)
+    if backwards.any():
+        problems.add_rows(name, visits["row"][backwards], "window_end",
+                          visits.loc[backwards, "window_end"].dt.tz_convert(LOCAL_TZ).dt.strftime("%Y-%m-%d %H:%M"),
+                          "expected window_end at or after window_start")
 
 
 def unique_ids(t: Table, col: str, problems: Problems) -> None:
@@ -562,8 +593,49 @@ def load_workers(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame
     else:
         out["travel_mode"] = None
     out["london"] = bool_column(t, "london", problems) if "london" in f else False
+    for col, low, high in (("home_lat", -90, 90), ("home_lon", -180, 180)):
+        out[col] = number_column(t, col, problems, low=low, high=high) if col in f else np.nan
+    out["skills"] = f["skills"].fillna("").str.strip() if "skills" in f else ""
+    out["availability"] = f["availability"].fillna("").str.strip() if "availability" in f else ""
+    bad = np.array([availability(text) is None for text in out["availability"]], dtype=bool)
+    if bad.any():
+        problems.add_rows(t.name, t.rows[bad], "availability", out["availability"][bad],
+                          "expected shifts such as 'Mon 07:00-13:00; Mon 17:00-21:00; 2026-11-24 08:00-12:00'")
     problems.raise_if_any()
     return out.set_index("worker_id")
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SHIFT = re.compile(r"^(?P<day>[a-z]{3}[a-z]*|\d{4}-\d{2}-\d{2}|daily)\s+"
+                   r"(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$")
+
+
+def availability(text: str) -> list[tuple[str, int, int]] | None:
+    """Shifts from text like ``Mon 07:00-13:00; 2026-11-24 08:00-12:00; daily 09:00-17:00``.
+
+    Returns (day, start minute, end minute) with day a weekday ("mon"), an ISO date or "daily";
+    None when the text cannot be read. One worker may have several shifts a day (split shifts).
+    """
+    shifts = []
+    for part in filter(None, (p.strip().lower() for p in str(text).split(";"))):
+        m = SHIFT.match(part)
+        if not m:
+            return None
+        day = m["day"]
+        if day[:3] in WEEKDAYS and day in (day[:3], DAY_NAMES[WEEKDAYS.index(day[:3])]):
+            day = day[:3]
+        elif day != "daily":
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                return None
+        (sh, sm), (eh, em) = (map(int, m[k].split(":")) for k in ("start", "end"))
+        start, end = sh * 60 + sm, eh * 60 + em
+        if sm > 59 or em > 59 or not 0 <= start < end <= 24 * 60:
+            return None
+        shifts.append((day, start, end))
+    return shifts
 
 
 def load_payslips(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:

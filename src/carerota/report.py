@@ -16,12 +16,14 @@ import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from carerota import __version__
 from carerota.audit import AuditResult
 from carerota.findings import RULES
+from carerota.plan import PlanResult
 
 MONEY = ("pay", "shortfall", "arrears", "floor_rate", "total_pay", "total_shortfall", "total_arrears")
 PROMISES = (  # (charter promise, the check that tests it)
@@ -275,3 +277,107 @@ def render_terminal(result: AuditResult, console: Console, source: str, top: int
                   flags_table(result, top)):
         if table is not None:
             console.print(table)
+
+
+# --- plan ------------------------------------------------------------------------------------------
+
+PLANNED_COLUMNS = ["visit_id", "worker_id", "client_id", "start", "end", "window_start", "window_end",
+                   "lat", "lon", "visit_type", "agreed_short", "required_skill", "visit_pay", "hourly_rate",
+                   "travel_pay", "mileage_pay"]
+
+
+def planned_csv(planned: pd.DataFrame) -> str:
+    """The planned rota in the rota format, so ``carerota audit`` reads it back unchanged."""
+    out = planned[PLANNED_COLUMNS].copy()
+    for col in ("start", "end", "window_start", "window_end"):
+        out[col] = iso_local(out[col])
+    out["agreed_short"] = out["agreed_short"].map({True: "true", False: "false"})
+    for col in ("visit_pay", "hourly_rate", "travel_pay", "mileage_pay"):
+        out[col] = out[col].map(lambda x: "" if pd.isna(x) else f"{x:.2f}")
+    out["lat"] = out["lat"].map(lambda x: "" if pd.isna(x) else f"{x:.6f}")
+    out["lon"] = out["lon"].map(lambda x: "" if pd.isna(x) else f"{x:.6f}")
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def plan_to_json(result: PlanResult) -> str:
+    """``{"before", "after", "unassigned", "days", "notes"}``: figures keyed by metric name."""
+    c = result.comparison.set_index("metric")
+    doc = {
+        "carerota_version": __version__,
+        "before": clean({m: c.at[m, "before"] for m in c.index}),
+        "after": clean({m: c.at[m, "after"] for m in c.index}),
+        "unassigned": clean(rounded(result.unassigned).to_dict(orient="records")),
+        "days": clean(result.days.to_dict(orient="records")),
+        "notes": result.notes,
+    }
+    for side in ("before", "after"):
+        doc[side]["pay_cost_at_floor"] = clean(c.at["pay_cost_at_floor", side], "pay")
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_to_csv(result: PlanResult) -> str:
+    """metric,before,after: one row per figure of the before/after table."""
+    out = result.comparison[["metric", "before", "after"]].copy()
+    for col in ("before", "after"):
+        out[col] = [clean(v, "pay" if m == "pay_cost_at_floor" else "") for m, v in zip(out["metric"], out[col])]
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def show(value, kind: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return {"count": lambda x: f"{int(x):,}", "hours": hours, "money": money,
+            "share": lambda x: f"{x:.0%}", "number": lambda x: f"{x:,.1f}"}[kind](value)
+
+
+def change(before, after, kind: str) -> str:
+    if any(x is None or (isinstance(x, float) and math.isnan(x)) for x in (before, after)):
+        return ""
+    diff = after - before
+    if kind == "share":
+        return f"{diff * 100:+.0f} pts"
+    text = show(abs(diff), kind)
+    sign = "+" if diff > 0 else "−" if diff < 0 else "±"
+    pct = f" ({diff / before:+.0%})" if before and kind in ("hours", "money", "number") else ""
+    return f"{sign}{text}{pct}"
+
+
+def render_plan(result: PlanResult, console: Console, source: str, output: str | None) -> None:
+    """The before/after table, the days and any visit no shift could take."""
+    table = Table(title=f"Plan for {source}: before and after", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("")
+    for col in ("Before", "After", "Change"):
+        table.add_column(col, justify="right")
+    for row in result.comparison.itertuples():
+        table.add_row(row.label, show(row.before, row.kind), show(row.after, row.kind),
+                      change(row.before, row.after, row.kind))
+    console.print(table)
+    days = Table(title="Days", box=box.SIMPLE_HEAD, title_justify="left")
+    for col in ("Day", "Visits", "Shifts", "Unassigned", "Solver", "Seconds"):
+        days.add_column(col, justify="left" if col in ("Day", "Solver") else "right")
+    for d in result.days.itertuples():
+        days.add_row(d.day, str(d.visits), str(d.shifts), str(d.unassigned), d.status, f"{d.seconds:.1f}")
+    console.print(days)
+    if len(result.unassigned):
+        un = Table(title="Unassigned visits", box=box.SIMPLE_HEAD, title_justify="left")
+        for col in ("Visit", "Client", "Was with", "Planned start"):
+            un.add_column(col)
+        for r, start in zip(result.unassigned.itertuples(), iso_local(result.unassigned["start"])):
+            un.add_row(str(r.visit_id), str(r.client_id), str(r.worker_id), start[:16].replace("T", " "))
+        console.print(un)
+    if output:
+        console.print(f"Planned rota written to {output}; check it with: carerota audit {output}")
+    else:
+        console.print("Give --output FILE to write the planned rota.")
+
+
+@contextmanager
+def progress(console: Console, total: int, description: str):
+    """A progress bar on stderr; yields a function to call as each step finishes."""
+    if not console.is_terminal or console.quiet:
+        yield lambda _label=None: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda _label=None: bar.advance(task)
