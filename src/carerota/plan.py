@@ -121,7 +121,7 @@ def declared_shifts(workers: pd.DataFrame | None, days: list[pd.Timestamp]) -> p
     for worker_id, text in workers["availability"].items():
         for label, start, end in availability(text) or []:
             for day in days:
-                if label in ("daily", WEEKDAYS[day.dayofweek], day.date().isoformat()):
+                if label in ("daily", WEEKDAYS[day.day_of_week], day.date().isoformat()):
                     rows.append((str(worker_id), day, local_epoch(day, start), local_epoch(day, end)))
     return pd.DataFrame(rows, columns=["worker_id", "day", "open", "close"])
 
@@ -179,9 +179,11 @@ def day_problem(day: pd.Timestamp, v: pd.DataFrame, shifts: pd.DataFrame, worker
 
     worker_ids = shifts["worker_id"].astype(str).tolist()
     with_home = sorted({w for w in worker_ids if w in homes})
-    home_node = {w: n + 1 + i for i, w in enumerate(with_home)}
-    size = n + 1 + len(with_home)  # visits, "anywhere", homes
-    anywhere = n
+    home_node = {w: n + i for i, w in enumerate(with_home)}
+    # Nodes: the visits, the workers' homes, then "anywhere" (no travel to or from it) for
+    # workers whose home is unknown, only if there are any: an unused node would be a visit.
+    anywhere = n + len(with_home)
+    size = anywhere + (len(with_home) < len(set(worker_ids)))
 
     client_codes, client_names = pd.factorize(v["client_id"])
     homes_of_clients = v.groupby(client_codes)[["lat", "lon", "row"]].first()
@@ -231,10 +233,12 @@ def day_problem(day: pd.Timestamp, v: pd.DataFrame, shifts: pd.DataFrame, worker
         members = np.flatnonzero(group == g)
         syncs.extend(Sync(int(members[0]), int(m)) for m in members[1:])
 
+    target = np.zeros(size, dtype=np.int64)
+    target[:n] = np.clip(seconds(v["start"]) - origin, open_[:n], close[:n])
     problem = RoutingProblem(
         travel=matrices, service=service, open=open_, close=close, vehicles=vehicles,
         allowed=allowed, penalty=penalty, syncs=syncs, drop_penalty=DROP_PENALTY_S,
-        work_limits=worker_day_limits(worker_ids, plan),
+        work_limits=worker_day_limits(worker_ids, plan), target=target,
     )
     initial = current_routes(v, worker_ids, problem, origin)
     return DayProblem(day.date().isoformat(), problem, origin, v["pos"].to_numpy(), worker_ids, initial)
@@ -243,7 +247,7 @@ def day_problem(day: pd.Timestamp, v: pd.DataFrame, shifts: pd.DataFrame, worker
 def current_routes(v: pd.DataFrame, worker_ids: list[str], problem: RoutingProblem, origin: int) -> list[list[int]]:
     """Each shift's visits as the rota has them, keeping only those reachable by their planned
     start (so double-ups stay together); a visit dropped here may still be placed by the search."""
-    planned = np.clip(seconds(v["start"]) - origin, problem.open[: len(v)], problem.close[: len(v)])
+    planned = problem.target[: len(v)]
     worker = v["worker_id"].astype(str).to_numpy()
     routes, kept = [], np.zeros(len(v), bool)
     for k, vehicle in enumerate(problem.vehicles):
@@ -482,6 +486,8 @@ def compare(rota: Rota, planned: pd.DataFrame, clients: pd.DataFrame | None, wor
     fixed_teams = fixed_teams.set_index("client_id")
     if clients is not None:
         fixed_teams = clients.drop(columns=["named_team"], errors="ignore").join(fixed_teams, how="outer")
+    else:
+        fixed_teams[["lat", "lon"]] = float("nan")
     s = replace(settings, checks=("visits", "continuity"))
     before = audit(rota, clients=fixed_teams, workers=workers, settings=s)
     after_rota = Rota(rota.name, unmonitored(planned), [], [], False)
@@ -489,4 +495,5 @@ def compare(rota: Rota, planned: pd.DataFrame, clients: pd.DataFrame | None, wor
     b, a = figures(before, workers, settings, 0), figures(after, workers, settings, unassigned)
     return pd.DataFrame({"metric": [m for m, _, _ in COMPARISON], "label": [lab for _, lab, _ in COMPARISON],
                          "kind": [k for _, _, k in COMPARISON],
-                         "before": [b[m] for m, _, _ in COMPARISON], "after": [a[m] for m, _, _ in COMPARISON]})
+                         "before": pd.Series([b[m] for m, _, _ in COMPARISON], dtype=object),
+                         "after": pd.Series([a[m] for m, _, _ in COMPARISON], dtype=object)})

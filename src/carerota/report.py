@@ -115,6 +115,9 @@ def print_notes(console: Console, notes: list[str]) -> None:
 
 
 def print_error(console: Console, message: str) -> None:
+    """Errors are printed even under --quiet: a script must learn why it failed."""
+    if console.quiet:
+        console = stderr_console()
     console.print(Text("error: ", style="red bold") + Text(message), soft_wrap=True)
 
 
@@ -319,7 +322,8 @@ def plan_to_csv(result: PlanResult) -> str:
     """metric,before,after: one row per figure of the before/after table."""
     out = result.comparison[["metric", "before", "after"]].copy()
     for col in ("before", "after"):
-        out[col] = [clean(v, "pay" if m == "pay_cost_at_floor" else "") for m, v in zip(out["metric"], out[col])]
+        out[col] = pd.Series([clean(v, "pay" if m == "pay_cost_at_floor" else "")
+                              for m, v in zip(out["metric"], out[col])], dtype=object)
     return out.to_csv(index=False, lineterminator="\n")
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 UNREACHABLE = 10**9
+UNSERVED = 10**9  # cost of leaving out a required visit that is synchronised with another
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ class RoutingProblem:
     solver leave a visit undone at that cost (None: every visit is required).
     ``soft_close``/``tardiness_cost`` price lateness past a soft deadline. ``Vehicle.max_work``
     caps service plus travel between visits on one vehicle; ``work_limits`` caps it over a group
-    of vehicles (one worker's shifts).
+    of vehicles (one worker's shifts). ``target`` is each visit's preferred start: of the times
+    the routes allow, the schedule keeps each visit as near it as it can (default: earliest).
     """
 
     travel: list[np.ndarray]
@@ -83,6 +85,7 @@ class RoutingProblem:
     soft_close: np.ndarray | None = None
     tardiness_cost: int = 0
     work_limits: list[tuple[list[int], int]] = field(default_factory=list)
+    target: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -204,30 +207,28 @@ def build(problem: RoutingProblem):
             routing.solver().Add(
                 routing.solver().Sum([work_dim.CumulVar(routing.End(k)) for k in group]) <= int(limit))
 
+    droppable = problem.drop_penalty is not None or bool(problem.syncs)
     for node, allowed in problem.allowed.items():
-        routing.SetAllowedVehiclesForIndex([int(a) for a in allowed], manager.NodeToIndex(int(node)))
+        # A domain, not SetAllowedVehiclesForIndex: that treats an empty list as "any vehicle".
+        routing.VehicleVar(manager.NodeToIndex(int(node))).SetValues(
+            ([-1] if droppable else []) + [int(a) for a in allowed])
 
-    if problem.drop_penalty is not None:
+    if droppable:
+        # Synchronised visits are always droppable: insertion heuristics cannot place a pair at
+        # once, and a required pair would leave them without a first solution.
+        penalty = int(problem.drop_penalty if problem.drop_penalty is not None else UNSERVED)
         for node in problem.visits():
-            routing.AddDisjunction([manager.NodeToIndex(int(node))], int(problem.drop_penalty))
+            routing.AddDisjunction([manager.NodeToIndex(int(node))], penalty)
 
     solver = routing.solver()
     for s in problem.syncs:
         a, b = manager.NodeToIndex(s.first), manager.NodeToIndex(s.second)
         lag = time_dim.CumulVar(b) - time_dim.CumulVar(a)
-        if problem.drop_penalty is None:
-            solver.Add(lag >= s.low)
-            solver.Add(lag <= s.high)
-        else:
-            # Binding only when both are done, so the search can place one and then the other;
-            # a visit left without its partner is dropped after the search (see ``solve``).
-            both = routing.ActiveVar(a) * routing.ActiveVar(b)
-            solver.Add((lag - s.low) * both >= 0)
-            solver.Add((s.high - lag) * both >= 0)
-
-    for k in range(len(vehicles)):
-        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
-        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
+        # Binding only when both are done, so the search can place one and then the other;
+        # a visit left without its partner is dropped after the search (see ``solve``).
+        both = routing.ActiveVar(a) * routing.ActiveVar(b)
+        solver.Add((lag - s.low) * both >= 0)
+        solver.Add((s.high - lag) * both >= 0)
     return manager, routing, time_dim
 
 
@@ -286,15 +287,16 @@ def solve(problem: RoutingProblem, settings: SearchSettings = SearchSettings(),
     if assignment is None:
         return Solution([[] for _ in problem.vehicles], {}, list(map(int, problem.visits())),
                         0, _time.perf_counter() - began, names.get(status, str(status)))
-    routes, starts = [], {}
+    routes, earliest, latest, departs = [], {}, {}, []
     for k in range(len(problem.vehicles)):
         index, route = routing.Start(k), []
-        starts[-(k + 1)] = assignment.Min(time_dim.CumulVar(index))
+        departs.append(assignment.Min(time_dim.CumulVar(index)))
         index = assignment.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
             node = manager.IndexToNode(index)
             route.append(node)
-            starts[node] = assignment.Min(time_dim.CumulVar(index))
+            earliest[node] = assignment.Min(time_dim.CumulVar(index))
+            latest[node] = assignment.Max(time_dim.CumulVar(index))
             index = assignment.Value(routing.NextVar(index))
         routes.append(route)
     served = {n for r in routes for n in r}
@@ -303,5 +305,40 @@ def solve(problem: RoutingProblem, settings: SearchSettings = SearchSettings(),
             served -= {s.first, s.second}
     routes = [[n for n in r if n in served] for r in routes]
     dropped = [int(n) for n in problem.visits() if n not in served]
+    starts = schedule(problem, routes, departs, earliest, latest)
     return Solution(routes, starts, dropped, assignment.ObjectiveValue(),
                     _time.perf_counter() - began, names.get(status, str(status)))
+
+
+def schedule(problem: RoutingProblem, routes: list[list[int]], departs: list[int],
+             earliest: dict[int, int], latest: dict[int, int]) -> dict[int, int]:
+    """Start times along the routes, each visit as near its target as the routes allow.
+
+    The solver gives each visit a range of feasible starts; choosing within it, in route order,
+    keeps later visits feasible. Synchronised visits are pushed to agree and the pass repeated;
+    should that fail, the earliest schedule (which the solver proved consistent) is used.
+    """
+    want = problem.target if problem.target is not None else None
+    low = {n: int(min(max(want[n], earliest[n]), latest[n])) if want is not None else earliest[n]
+           for n in earliest}
+    syncs = [s for s in problem.syncs if s.first in low and s.second in low]
+    for _ in range(len(low) + 1):
+        starts = {}
+        for k, route in enumerate(routes):
+            v = problem.vehicles[k]
+            free, prev = departs[k], v.start
+            for n in route:
+                leg = 0 if (prev == v.start and not v.timed_home) else int(problem.travel[v.matrix][prev, n])
+                starts[n] = max(low[n], free + leg)
+                free, prev = starts[n] + int(problem.service[n]), n
+        moved = False
+        for s in syncs:
+            if starts[s.second] - starts[s.first] < s.low:
+                low[s.second], moved = starts[s.first] + s.low, True
+            elif starts[s.second] - starts[s.first] > s.high:
+                low[s.first], moved = starts[s.second] - s.high, True
+        if not moved:
+            break
+    if moved or any(starts[n] > latest[n] for n in starts):
+        return {n: earliest[n] for n in starts}
+    return starts
