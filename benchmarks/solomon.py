@@ -31,12 +31,13 @@ DATA = HERE.parent.parent / "shared" / "data" / "benchmarks"
 SETS = {"solomon": DATA / "solomon" / "vrplib", "gh200": DATA / "gehring_homberger_200"}
 BKS = {"solomon": DATA / "solomon" / "best_known.csv", "gh200": DATA / "gehring_homberger_200" / "best_known.csv"}
 
-# Two searches per instance, one per core; the better one is kept. Both are iterated local
-# search with SISR ruin-and-recreate (Christiaens & Vanden Berghe 2020) as OR-Tools implements it;
-# benchmarks/README.md records the alternatives tried.
+# Two searches per instance, one per core; the better one is kept: iterated local search with
+# SISR ruin-and-recreate (Christiaens & Vanden Berghe 2020) as OR-Tools implements it, and guided
+# local search with bandit-chosen operators (best on the clustered C2 set). benchmarks/README.md
+# records the alternatives tried and what they gave.
 PORTFOLIO = (
-    SearchSettings(metaheuristic="GREEDY_DESCENT", iterated=True),
-    SearchSettings(metaheuristic="GREEDY_DESCENT", iterated=True, ruin_size=15),
+    SearchSettings(metaheuristic="GREEDY_DESCENT", iterated=True, bandit=False, insertion_lns=False),
+    SearchSettings(metaheuristic="GUIDED_LOCAL_SEARCH", bandit=True),
 )
 
 
@@ -50,16 +51,21 @@ def problem(instance: Instance) -> RoutingProblem:
                           demand=instance.demand)
 
 
-def find(name: str) -> tuple[str, Path]:
-    for kind, folder in SETS.items():
-        path = folder / f"{name}.vrp"
-        if path.is_file():
-            return kind, path
-    raise SystemExit(f"error: no instance {name!r} in {', '.join(str(f) for f in SETS.values())}")
+def find(name: str, folders: list[Path]) -> Path:
+    for folder in folders:
+        if (folder / f"{name}.vrp").is_file():
+            return folder / f"{name}.vrp"
+    raise SystemExit(f"error: no instance {name!r} in {', '.join(map(str, folders))}")
 
 
-def best_known(kind: str) -> dict[str, tuple[int, float]]:
-    with open(BKS[kind], newline="") as fh:
+def best_known(folder: Path) -> dict[str, tuple[int, float]]:
+    """The folder's best_known.csv, or the shared table for that set."""
+    table = folder / "best_known.csv"
+    if not table.is_file():
+        table = next((BKS[k] for k, f in SETS.items() if f == folder), folder.parent / "best_known.csv")
+    if not table.is_file():
+        return {}
+    with open(table, newline="") as fh:
         return {r["instance"]: (int(r["vehicles"]), float(r["distance"])) for r in csv.DictReader(fh)}
 
 
@@ -87,23 +93,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instances", nargs="+", help="Instance names [default: all 56 Solomon]")
     parser.add_argument("--set", choices=sorted(SETS), default="solomon", help="Set to take all instances from")
+    parser.add_argument("--data", type=Path, help="Folder of NAME.vrp files [default: the shared benchmark sets]")
     parser.add_argument("--time-limit", type=float, default=10.0, help="Seconds per instance")
     parser.add_argument("--jobs", type=int, default=2, help="Searches per instance, one per core (1 or 2)")
     parser.add_argument("--out", type=Path, required=True, help="Folder for NAME.sol files")
     parser.add_argument("--csv", type=Path, help="Also write the table as CSV")
     args = parser.parse_args(argv)
 
-    names = args.instances or sorted(p.stem for p in SETS[args.set].glob("*.vrp"))
+    folders = [args.data] if args.data else [SETS[args.set]] + [f for k, f in SETS.items() if k != args.set]
+    names = args.instances or sorted(p.stem for p in folders[0].glob("*.vrp"))
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     pool = ProcessPoolExecutor(min(args.jobs, len(PORTFOLIO))) if args.jobs > 1 else None
     print(f"{'instance':10} {'vehicles':>8} {'distance':>10} {'best':>10} {'gap %':>7} {'seconds':>8}")
     try:
         for name in names:
-            kind, path = find(name)
+            path = find(name, folders)
             solution, seconds = solve_instance(path, args.time_limit, pool)
             write_sol(args.out / f"{name}.sol", solution)
-            bks_vehicles, bks = best_known(kind).get(name, (0, float("nan")))
+            bks_vehicles, bks = best_known(path.parent).get(name, (0, float("nan")))
             distance = solution.objective / 10
             gap = 100 * (distance - bks) / bks
             rows.append({"instance": name, "vehicles": solution.vehicles_used(), "distance": f"{distance:.1f}",

@@ -7,7 +7,7 @@ import pytest
 
 from carerota.routing import RoutingProblem, SearchSettings, Sync, Vehicle, solve
 
-FAST = SearchSettings(time_limit=2)
+FAST = SearchSettings(time_limit=1)
 
 
 def line_problem(xs, vehicles=2, **kw) -> RoutingProblem:

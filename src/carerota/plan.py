@@ -23,7 +23,6 @@ import pandas as pd
 from carerota import rates
 from carerota.audit import AuditSettings, audit, locate
 from carerota.checks.continuity import ContinuityPolicy, client_continuity
-from carerota.errors import InputError, Problem
 from carerota.load import LOCAL_TZ, WEEKDAYS, Rota, availability
 from carerota.routing import RoutingProblem, SearchSettings, Solution, Sync, Vehicle, solve
 from carerota.travel import distance_km, leg_minutes
@@ -344,7 +343,7 @@ def plan_rota(rota: Rota, *, clients: pd.DataFrame | None = None, workers: pd.Da
     v, shifts, notes = prepare(rota, clients, workers, plan, settings)
     teams = client_teams(v, clients, settings.continuity.team_size)
     rng = np.random.default_rng(plan.seed) if plan.seed else None
-    problems = []
+    problems, idle = [], []
     for day in sorted(v["day"].unique()):
         day = pd.Timestamp(day)
         todays = v[v["day"] == day]
@@ -352,7 +351,10 @@ def plan_rota(rota: Rota, *, clients: pd.DataFrame | None = None, workers: pd.Da
             todays = todays.iloc[rng.permutation(len(todays))]
         todays_shifts = shifts[shifts["day"] == day]
         if todays_shifts.empty:
-            raise InputError(Problem(rota.name, f"no worker is available on {day.date()} for its visits"))
+            notes.append(f"No worker is available on {day.date()}: its {len(todays)} visit(s) are unassigned.")
+            idle.append({"day": day.date().isoformat(), "visits": len(todays), "shifts": 0,
+                         "unassigned": len(todays), "status": "no shifts", "seconds": 0.0})
+            continue
         problems.append(day_problem(day, todays.reset_index(drop=True), todays_shifts, workers, teams,
                                     plan, settings, rota.name))
     search = SearchSettings(time_limit=plan.time_limit, solution_limit=plan.solution_limit)
@@ -360,7 +362,7 @@ def plan_rota(rota: Rota, *, clients: pd.DataFrame | None = None, workers: pd.Da
 
     worker_of = np.full(len(v), None, dtype=object)
     start_of = np.zeros(len(v), dtype=np.int64)
-    day_rows = []
+    day_rows = list(idle)
     for day, solution in solved:
         for k, route in enumerate(solution.routes):
             for node in route:
@@ -370,6 +372,9 @@ def plan_rota(rota: Rota, *, clients: pd.DataFrame | None = None, workers: pd.Da
         day_rows.append({"day": day.day, "visits": len(day.visit_rows), "shifts": len(day.vehicle_workers),
                          "unassigned": len(solution.dropped), "status": solution.status,
                          "seconds": round(solution.seconds, 2)})
+    if progress:
+        for row in idle:
+            progress(row["day"])
     done = worker_of != None  # noqa: E711 (elementwise on an object array)
     planned = planned_rota(v[done], worker_of[done], start_of[done], workers, plan, settings, rota.name)
     unassigned = v.loc[~done, ["visit_id", "worker_id", "client_id", "start", "end", "row"]].reset_index(drop=True)
@@ -377,7 +382,8 @@ def plan_rota(rota: Rota, *, clients: pd.DataFrame | None = None, workers: pd.Da
         notes.append(f"{len(unassigned)} visit(s) could not be given to any shift within their windows: "
                      "see the unassigned list. Widen --flex or add availability.")
     comparison = compare(rota, planned, clients, workers, teams, len(unassigned), settings)
-    return PlanResult(planned, unassigned, comparison, pd.DataFrame(day_rows), notes)
+    days = pd.DataFrame(day_rows, columns=["day", "visits", "shifts", "unassigned", "status", "seconds"])
+    return PlanResult(planned, unassigned, comparison, days.sort_values("day").reset_index(drop=True), notes)
 
 
 def iso_local(epoch_s: np.ndarray) -> pd.Series:

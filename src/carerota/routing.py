@@ -105,8 +105,10 @@ class SearchSettings:
     solution_limit: int | None = None
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    iterated: bool = False
+    bandit: bool = True  # let a multi-armed bandit choose among the local-search operators
+    iterated: bool = False  # iterated local search with SISR ruin and recreate instead
     ruin_size: int = 10
+    insertion_lns: bool = True  # the insertion-heuristic LNS operators (slow; ILS ruins anyway)
     log: bool = False
 
 
@@ -125,10 +127,11 @@ class Solution:
         return sum(1 for r in self.routes if r)
 
 
-def _time_matrix(problem: RoutingProblem, m: int, vehicle: Vehicle) -> np.ndarray:
-    """Transit of the time dimension: service at the origin plus travel."""
-    t = problem.travel[m].astype(np.int64) + problem.service.astype(np.int64)[:, None]
-    if not vehicle.timed_home:
+def _transit(problem: RoutingProblem, vehicle: Vehicle, home_untimed: bool) -> np.ndarray:
+    """Service at the origin plus travel; legs from the start and to the end node take no time
+    when they are a commute rather than work."""
+    t = problem.travel[vehicle.matrix].astype(np.int64) + problem.service.astype(np.int64)[:, None]
+    if home_untimed:
         t[vehicle.start, :] = 0
         t[:, vehicle.end] = problem.service
     return t
@@ -168,12 +171,11 @@ def build(problem: RoutingProblem):
             routing.SetFixedCostOfVehicle(int(v.fixed_cost), k)
 
     transits = []
-    for k, v in enumerate(vehicles):
-        key = ("time", v.matrix, v.start if not v.timed_home else -1, v.end if not v.timed_home else -1)
-        transits.append(_register(routing, by_index(_time_matrix(problem, v.matrix, v)), cache, key))
-    horizon = int(max(int(problem.close.max()) + int(problem.service.max()),
-                      max(v.close for v in vehicles if v.close < UNREACHABLE) if any(
-                          v.close < UNREACHABLE for v in vehicles) else 0)) + 1
+    for v in vehicles:
+        key = ("time", v.matrix) + ((v.start, v.end) if not v.timed_home else ())
+        transits.append(_register(routing, by_index(_transit(problem, v, not v.timed_home)), cache, key))
+    shift_ends = [v.close for v in vehicles if v.close < UNREACHABLE]
+    horizon = max([int(problem.close.max()) + int(problem.service.max())] + shift_ends) + 1
     routing.AddDimensionWithVehicleTransits(transits, horizon, horizon, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
 
@@ -194,12 +196,8 @@ def build(problem: RoutingProblem):
         routing.AddDimensionWithVehicleCapacity(unary, 0, capacities, True, "load")
 
     if any(v.max_work is not None for v in vehicles) or problem.work_limits:
-        work = []
-        for k, v in enumerate(vehicles):
-            t = problem.travel[v.matrix].astype(np.int64) + problem.service.astype(np.int64)[:, None]
-            t[v.start, :] = 0
-            t[:, v.end] = problem.service
-            work.append(_register(routing, by_index(t), cache, ("work", v.matrix, v.start, v.end)))
+        work = [_register(routing, by_index(_transit(problem, v, True)), cache, ("time", v.matrix, v.start, v.end))
+                for v in vehicles]
         cap = [int(v.max_work if v.max_work is not None else horizon) for v in vehicles]
         routing.AddDimensionWithVehicleTransitAndCapacity(work, 0, cap, True, "work")
         work_dim = routing.GetDimensionOrDie("work")
@@ -238,6 +236,13 @@ def search_parameters(settings: SearchSettings):
         routing_enums_pb2.FirstSolutionStrategy, settings.first_solution)
     params.local_search_metaheuristic = getattr(
         routing_enums_pb2.LocalSearchMetaheuristic, settings.metaheuristic)
+    params.use_multi_armed_bandit_concatenate_operators = settings.bandit
+    if not settings.insertion_lns:
+        ops = params.local_search_operators
+        for name in ("use_global_cheapest_insertion_path_lns", "use_local_cheapest_insertion_path_lns",
+                     "use_relocate_path_global_cheapest_insertion_insert_unperformed",
+                     "use_global_cheapest_insertion_visit_types_lns", "use_local_cheapest_insertion_visit_types_lns"):
+            setattr(ops, name, 2)  # OptionalBoolean.BOOL_FALSE
     if settings.iterated:
         params.use_iterated_local_search = True
         ils = params.iterated_local_search_parameters
