@@ -31,10 +31,10 @@ DATA = HERE.parent.parent / "shared" / "data" / "benchmarks"
 SETS = {"solomon": DATA / "solomon" / "vrplib", "gh200": DATA / "gehring_homberger_200"}
 BKS = {"solomon": DATA / "solomon" / "best_known.csv", "gh200": DATA / "gehring_homberger_200" / "best_known.csv"}
 
-# Two searches per instance, one per core; the better one is kept: iterated local search with
-# SISR ruin-and-recreate (Christiaens & Vanden Berghe 2020) as OR-Tools implements it, and guided
-# local search with bandit-chosen operators (best on the clustered C2 set). benchmarks/README.md
-# records the alternatives tried and what they gave.
+# One search per core, the better result kept: iterated local search with SISR
+# ruin-and-recreate (Christiaens & Vanden Berghe 2020) as OR-Tools implements it, without the
+# slow insertion-LNS operators; and guided local search with bandit-chosen operators (the one
+# that solves the clustered C2 instances). benchmarks/README.md records what else was tried.
 PORTFOLIO = (
     SearchSettings(metaheuristic="GREEDY_DESCENT", iterated=True, bandit=False, insertion_lns=False),
     SearchSettings(metaheuristic="GUIDED_LOCAL_SEARCH", bandit=True),

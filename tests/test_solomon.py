@@ -14,7 +14,9 @@ from vrptw_check import check
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "solomon"
 RESULTS = ROOT / "benchmarks" / "results"
-BKS = {r["instance"]: float(r["distance"]) for r in csv.DictReader(open(DATA / "best_known.csv"))}
+SETS = {"solomon": DATA, "gh200": DATA.parent / "gh200"}  # results file prefix → instances
+BKS = {r["instance"]: float(r["distance"]) for folder in SETS.values()
+       for r in csv.DictReader(open(folder / "best_known.csv"))}
 
 
 @pytest.mark.parametrize("name", ["C101", "R101", "RC208"])
@@ -65,17 +67,22 @@ def test_benchmark_script_writes_feasible_solutions(tmp_path):
         assert f"{name} " in done.stdout
 
 
-def recorded() -> list[tuple[str, Path, dict]]:
+def recorded() -> list[tuple[str, Path, Path, dict]]:
     cases = []
-    for table in sorted(RESULTS.glob("solomon-*.csv")):
-        for row in csv.DictReader(open(table)):
-            cases.append((row["instance"], table.with_suffix(""), row))
+    for prefix, instances in SETS.items():
+        for table in sorted(RESULTS.glob(f"{prefix}-*.csv")):
+            for row in csv.DictReader(open(table)):
+                cases.append((row["instance"], instances, table.with_suffix(""), row))
     return cases
 
 
-@pytest.mark.parametrize("name, folder, row", recorded(), ids=lambda x: x if isinstance(x, str) else "")
-def test_recorded_benchmark_solutions_are_feasible_and_as_reported(name, folder, row):
-    problems, cost, routes = check(DATA / f"{name}.vrp", folder / f"{name}.sol")
+def test_every_recorded_result_is_checked():
+    assert len(recorded()) >= 56
+
+
+@pytest.mark.parametrize("name, instances, folder, row", recorded(), ids=lambda x: x if isinstance(x, str) else "")
+def test_recorded_benchmark_solutions_are_feasible_and_as_reported(name, instances, folder, row):
+    problems, cost, routes = check(instances / f"{name}.vrp", folder / f"{name}.sol")
     assert problems == []
     assert cost == pytest.approx(float(row["distance"]), abs=0.05)
     assert routes == int(row["vehicles"])

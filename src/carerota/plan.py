@@ -323,6 +323,11 @@ def prepare(rota: Rota, clients: pd.DataFrame | None, workers: pd.DataFrame | No
         length = np.where(short, minimum, length)
     v["length_s"] = length.astype(np.int64)
     v["group"] = double_ups(v)
+    if workers is not None and workers[["home_lat", "home_lon"]].notna().all(axis=1).any():
+        unplaced = v.loc[v[["lat", "lon"]].isna().any(axis=1), "client_id"].nunique()
+        if unplaced:
+            notes.append(f"{unplaced} client(s) have no location: travel between a worker's home and them "
+                         "cannot be estimated and is taken as 0 in the plan (it is never working time).")
 
     days = sorted(v["day"].unique())
     shifts = rota_shifts(v, settings.rules.split_gap * 60)
