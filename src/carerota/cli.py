@@ -114,6 +114,19 @@ def per_mode(values: list[str], defaults: dict[str, float], option: str, low: fl
     return out
 
 
+def check_output_folder(output: Path | None) -> None:
+    if output is not None and output.parent and not output.parent.is_dir():
+        raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint="--output")
+
+
+def with_travel_matrix(settings: AuditSettings, path: Path | None, encoding: str) -> AuditSettings:
+    """The settings with their travel model using the matrix file, if one is given."""
+    if path is None:
+        return settings
+    matrix = load_travel_matrix(path, encoding=encoding)
+    return replace(settings, travel=replace(settings.travel, matrix=matrix))
+
+
 def write_output(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -240,15 +253,12 @@ def audit_command(
               "team_size": team_size, "mode": mode},
         period_start=period_start, as_of=as_of, speed_kmh=speed_kmh, circuity=circuity,
         checks=tuple(c for c in CHECKS if c in {o.value for o in only}) if only else CHECKS)
-    if output is not None and output.parent and not output.parent.is_dir():
-        raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint="--output")
+    check_output_folder(output)
 
     try:
         with report.working(err, "Reading the rota…"):
             loaded = load_rota(rota, encoding=encoding)
-            matrix = load_travel_matrix(travel_matrix, encoding=encoding) if travel_matrix else None
-            if matrix is not None:
-                settings = replace(settings, travel=replace(settings.travel, matrix=matrix))
+            settings = with_travel_matrix(settings, travel_matrix, encoding)
             result = audit(
                 loaded,
                 clients=load_clients(clients, encoding=encoding) if clients else None,
@@ -335,14 +345,11 @@ def plan_command(
                                           max_hours=max_hours, time_limit=time_limit, solution_limit=solution_limit,
                                           seed=seed, jobs=jobs, pay_model=pay_model.strip().lower()),
                    None, "--pay-model")
-    if output is not None and output.parent and not output.parent.is_dir():
-        raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint="--output")
+    check_output_folder(output)
     try:
         with report.working(err, "Reading the rota…"):
             loaded = load_rota(rota, encoding=encoding)
-            matrix = load_travel_matrix(travel_matrix, encoding=encoding) if travel_matrix else None
-            if matrix is not None:
-                settings = replace(settings, travel=replace(settings.travel, matrix=matrix))
+            settings = with_travel_matrix(settings, travel_matrix, encoding)
             client_table = load_clients(clients, encoding=encoding) if clients else None
             worker_table = load_workers(workers, encoding=encoding) if workers else None
         days = loaded.visits["start"].dt.tz_convert("Europe/London").dt.date.nunique()
