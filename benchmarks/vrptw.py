@@ -37,16 +37,14 @@ def read_vrplib(path: Path) -> Instance:
         line = line.strip()
         if not line or line == "EOF":
             continue
-        if ":" in line and current is None or (":" in line and line.split(":")[0].strip().isupper()
-                                                and not line[0].isdigit()):
-            key, _, value = line.partition(":")
-            header[key.strip()] = value.strip()
-            continue
         if line.endswith("SECTION"):
             current = line
             sections[current] = []
-            continue
-        sections[current].append([float(x) for x in line.split()])
+        elif ":" in line and not line[0].isdigit():
+            key, _, value = line.partition(":")
+            header[key.strip()] = value.strip()
+        else:
+            sections[current].append([float(x) for x in line.split()])
     coords = np.array(sections["NODE_COORD_SECTION"])[:, 1:]
     demand = np.array(sections["DEMAND_SECTION"])[:, 1].astype(np.int64)
     tw = np.array(sections["TIME_WINDOW_SECTION"])[:, 1:].astype(np.int64)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from carerota.audit import AuditSettings, audit
-from carerota.load import load_clients, load_rota, load_travel_matrix, load_workers
+from carerota.load import load_rota, load_travel_matrix, load_workers
 from carerota.plan import PlanSettings, plan_rota
 from carerota.travel import TravelModel
 

@@ -25,7 +25,8 @@ from carerota.audit import AuditResult
 from carerota.findings import RULES
 from carerota.plan import PlanResult
 
-MONEY = ("pay", "shortfall", "arrears", "floor_rate", "total_pay", "total_shortfall", "total_arrears")
+MONEY = ("pay", "shortfall", "arrears", "floor_rate", "total_pay", "total_shortfall", "total_arrears",
+         "pay_cost_at_floor")
 PROMISES = (  # (charter promise, the check that tests it)
     ("Wage floor with travel counted", "pay"),
     ("Travel time scheduled and paid", "pay"),
@@ -313,8 +314,6 @@ def plan_to_json(result: PlanResult) -> str:
         "days": clean(result.days.to_dict(orient="records")),
         "notes": result.notes,
     }
-    for side in ("before", "after"):
-        doc[side]["pay_cost_at_floor"] = clean(c.at["pay_cost_at_floor", side], "pay")
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -322,8 +321,7 @@ def plan_to_csv(result: PlanResult) -> str:
     """metric,before,after: one row per figure of the before/after table."""
     out = result.comparison[["metric", "before", "after"]].copy()
     for col in ("before", "after"):
-        out[col] = pd.Series([clean(v, "pay" if m == "pay_cost_at_floor" else "")
-                              for m, v in zip(out["metric"], out[col])], dtype=object)
+        out[col] = pd.Series([clean(v, m) for m, v in zip(out["metric"], out[col])], dtype=object)
     return out.to_csv(index=False, lineterminator="\n")
 
 
