@@ -480,22 +480,14 @@ def load_rota(source: str | Path, *, encoding: str = "utf-8") -> Rota:
     given_id = f["visit_id"] if "visit_id" in f else pd.Series("", index=f.index, dtype="string")
     out["visit_id"] = given_id.where(~blank(given_id), "row " + out["row"].astype("string"))
     out["start"], out["end"] = datetime_columns(t, "start", "end", problems, notes, required=True)
-    if "actual_start" in f or "actual_end" in f:
-        out["actual_start"], out["actual_end"] = datetime_columns(
-            t, "actual_start", "actual_end", problems, notes, required=False)
-    else:
-        out["actual_start"] = out["actual_end"] = pd.Series(pd.NaT, index=f.index, dtype="datetime64[us, UTC]")
+    out["actual_start"], out["actual_end"] = optional_times(t, "actual_start", "actual_end", problems, notes)
     for col, low, high in (("lat", -90, 90), ("lon", -180, 180)):
         out[col] = number_column(t, col, problems, low=low, high=high) if col in f else np.nan
     for col in ("visit_pay", "hourly_rate", "travel_pay", "mileage_pay"):
         out[col] = number_column(t, col, problems, low=0) if col in f else np.nan
     out["visit_type"] = f["visit_type"] if "visit_type" in f else ""
     out["agreed_short"] = bool_column(t, "agreed_short", problems) if "agreed_short" in f else False
-    if "window_start" in f or "window_end" in f:
-        out["window_start"], out["window_end"] = datetime_columns(
-            t, "window_start", "window_end", problems, notes, required=False)
-    else:
-        out["window_start"] = out["window_end"] = pd.Series(pd.NaT, index=f.index, dtype="datetime64[us, UTC]")
+    out["window_start"], out["window_end"] = optional_times(t, "window_start", "window_end", problems, notes)
     out["required_skill"] = f["required_skill"].fillna("").str.strip() if "required_skill" in f else ""
     problems.raise_if_any()
 
@@ -505,6 +497,15 @@ def load_rota(source: str | Path, *, encoding: str = "utf-8") -> Rota:
     problems.raise_if_any()
     monitored = "actual_start" in f or "actual_end" in f
     return Rota(t.name, out, t.skipped_rows, notes, monitored)
+
+
+def optional_times(t: Table, start_col: str, end_col: str, problems: Problems,
+                   notes: list[str]) -> tuple[pd.Series, pd.Series]:
+    """A start and end pair the file may lack: all NaT when neither column is there."""
+    if start_col in t.frame or end_col in t.frame:
+        return datetime_columns(t, start_col, end_col, problems, notes, required=False)
+    none = pd.Series(pd.NaT, index=t.frame.index, dtype="datetime64[us, UTC]")
+    return none, none
 
 
 def check_times(name: str, visits: pd.DataFrame, start: str, end: str, problems: Problems,

@@ -134,6 +134,20 @@ def match_payslips(visits: pd.DataFrame, payslips: pd.DataFrame) -> tuple[pd.Dat
     return matched.loc[inside], matched.loc[~inside]
 
 
+def age_and_london(workers: pd.DataFrame | None, worker_id: pd.Series, on: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each row's worker's age on its date (from date_of_birth, else ``age``; NaN if unknown) and
+    London flag, aligned with ``worker_id``."""
+    age = pd.Series(np.nan, index=worker_id.index)
+    london = pd.Series(False, index=worker_id.index)
+    if workers is None or not len(workers):
+        return age, london
+    w = workers.reindex(worker_id.astype(str)).reset_index(drop=True)
+    w.index = worker_id.index
+    on = pd.to_datetime(on)
+    from_dob = age_on(w["date_of_birth"], on) if w["date_of_birth"].notna().any() else age
+    return from_dob.where(w["date_of_birth"].notna(), w["age"]), w["london"].fillna(False).astype(bool)
+
+
 def apply_floor(wp: pd.DataFrame, workers: pd.DataFrame | None, floor: WageFloor,
                 as_of: date) -> pd.DataFrame:
     """Floor rate, effective rate, shortfall and arrears for each worker-period.
@@ -144,14 +158,7 @@ def apply_floor(wp: pd.DataFrame, workers: pd.DataFrame | None, floor: WageFloor
     """
     wp = wp.copy()
     starts = pd.to_datetime(wp["period_start"])
-    age = pd.Series(np.nan, index=wp.index)
-    london = pd.Series(False, index=wp.index)
-    if workers is not None and len(workers):
-        w = workers.reindex(wp["worker_id"]).reset_index(drop=True)
-        w.index = wp.index
-        from_dob = age_on(w["date_of_birth"], starts) if w["date_of_birth"].notna().any() else age
-        age = from_dob.where(w["date_of_birth"].notna(), w["age"])
-        london = w["london"].fillna(False).astype(bool)
+    age, london = age_and_london(workers, wp["worker_id"], starts)
     wp["age_known"] = age.notna()
     then = floor_rates(floor, starts, age, london)
     now = floor_rates(floor, pd.Series(pd.Timestamp(as_of), index=wp.index), age, london)

@@ -24,6 +24,7 @@ from carerota import rates
 from carerota.audit import AuditSettings, audit, locate
 from carerota.checks.continuity import ContinuityPolicy, client_continuity
 from carerota.load import LOCAL_TZ, WEEKDAYS, Rota, availability
+from carerota.pay import age_and_london
 from carerota.routing import RoutingProblem, SearchSettings, Solution, Sync, Vehicle, solve
 from carerota.travel import distance_km, leg_minutes
 from carerota.worktime import seconds, visit_times, working_time
@@ -425,14 +426,8 @@ def unmonitored(planned: pd.DataFrame) -> pd.DataFrame:
 
 def floor_rate_by_day(v: pd.DataFrame, workers: pd.DataFrame | None, settings: AuditSettings) -> np.ndarray:
     """Each visit's wage floor: the worker's age band on the visit's day (top band if unknown)."""
-    age = pd.Series(np.nan, index=range(len(v)))
-    london = pd.Series(False, index=range(len(v)))
     day = v["day"].reset_index(drop=True)
-    if workers is not None and len(workers):
-        w = workers.reindex(v["worker_id"].astype(str)).reset_index(drop=True)
-        from_dob = rates.age_on(w["date_of_birth"], day) if w["date_of_birth"].notna().any() else age
-        age = from_dob.where(w["date_of_birth"].notna(), w["age"])
-        london = w["london"].fillna(False).astype(bool)
+    age, london = age_and_london(workers, v["worker_id"].reset_index(drop=True), day)
     return rates.floor_rates(settings.floor, day, age, london)["rate"].to_numpy()
 
 
