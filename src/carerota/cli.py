@@ -5,30 +5,26 @@ Exit codes (as ruff): 0 every check passes, 1 findings, 2 a usage or input error
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
 from dataclasses import replace
-from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from carerota import __version__, report
+from carerota import __version__, html_report, report
 from carerota.audit import CHECKS, AuditSettings, audit
-from carerota.checks.continuity import ContinuityPolicy
-from carerota.checks.visits import VisitPolicy
-from carerota.config import read_policy, resolve
-from carerota.errors import InputError
+from carerota.batch import BatchFile, audit_files, expand, is_manifest, read_manifest
+from carerota.config import SettingError, audit_settings, read_policy, resolve
+from carerota.errors import InputError, Problem
 from carerota.load import (TRAVEL_MODES, load_clients, load_payslips, load_rota, load_travel_matrix,
                            load_workers)
-from carerota.pay import PayPeriods
 from carerota.plan import PlanSettings, plan_rota
-from carerota.rates import WageFloor
 from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
-from carerota.worktime import GapRules
 
 EXIT_ERROR = 2  # findings exit 1: AuditResult.exit_code
 
@@ -73,18 +69,6 @@ def root(
     """Audit UK home-care rotas against the wage floor and the care charters."""
 
 
-def parse_date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise typer.BadParameter(f"expected a date such as 2026-11-02 or 02/11/2026, got {value!r}",
-                             param_hint=option)
-
-
 def checked(parse, value, option: str):
     """Build a setting, turning the library's ValueError into a usage error naming the option."""
     try:
@@ -114,9 +98,9 @@ def per_mode(values: list[str], defaults: dict[str, float], option: str, low: fl
     return out
 
 
-def check_output_folder(output: Path | None) -> None:
+def check_output_folder(output: Path | None, option: str = "--output") -> None:
     if output is not None and output.parent and not output.parent.is_dir():
-        raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint="--output")
+        raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint=option)
 
 
 def with_travel_matrix(settings: AuditSettings, path: Path | None, encoding: str) -> AuditSettings:
@@ -136,6 +120,20 @@ def write_output(text: str, output: Path | None) -> None:
     os.replace(tmp, output)
 
 
+def option_name(setting: str) -> str:
+    return {"paid_gap": "--paid-gap/--split-gap"}.get(setting, "--" + setting.replace("_", "-"))
+
+
+def write_table(render, output: Path | None) -> None:
+    """A Rich report to the terminal, or as plain text to FILE (written whole, like JSON and CSV)."""
+    if output is None:
+        render(report.Console(highlight=False))
+        return
+    buffer = io.StringIO()
+    render(report.Console(file=buffer, width=160, no_color=True))
+    write_output(buffer.getvalue(), output)
+
+
 def settings_from_options(err, flags: dict, *, period_start: str | None, as_of: str | None,
                           speed_kmh: list[str], circuity: list[str], checks: tuple[str, ...]) -> AuditSettings:
     """Audit settings from flags, then the policy file, then defaults; a bad value is a usage error."""
@@ -144,38 +142,60 @@ def settings_from_options(err, flags: dict, *, period_start: str | None, as_of: 
     except InputError as error:
         report.print_error(err, error.message())
         raise typer.Exit(EXIT_ERROR) from None
-    p = resolve(flags, policy)
-    mode_name = p["mode"].strip().lower()
-    if mode_name not in TRAVEL_MODES:
-        raise typer.BadParameter(f"expected one of {', '.join(TRAVEL_MODES)}, got {mode_name!r}", param_hint="--mode")
-    if p["times"] not in ("planned", "actual"):
-        raise typer.BadParameter(f"expected planned or actual, got {p['times']!r}", param_hint="--times")
-    for name in ("min_visit", "clip_tolerance", "late_after"):
-        if not 0 <= p[name] <= 24 * 60:
-            raise typer.BadParameter(f"expected minutes between 0 and 1440, got {p[name]:g}",
-                                     param_hint="--" + name.replace("_", "-"))
-    if not 0 < p["continuity"] <= 1:
-        raise typer.BadParameter(f"expected a share above 0 and at most 1, got {p['continuity']:g}",
-                                 param_hint="--continuity")
-    if p["team_size"] < 1:
-        raise typer.BadParameter(f"expected at least 1, got {p['team_size']}", param_hint="--team-size")
-    return AuditSettings(
-        floor=checked(WageFloor.parse, p["wage"], "--wage"),
-        periods=checked(lambda k: PayPeriods(k.strip().lower(), parse_date(period_start, "--period-start")),
-                        p["period"], "--period"),
-        rules=checked(lambda gaps: GapRules(*gaps), (p["paid_gap"], p["split_gap"]), "--paid-gap/--split-gap"),
-        use_actual=p["times"] == "actual",
-        travel=TravelModel(
-            default_mode=mode_name,
-            speed_kmh=per_mode(speed_kmh, SPEED_KMH, "--speed-kmh", 0.5, 200),
-            circuity=per_mode(circuity, CIRCUITY, "--circuity", 1, 5),
-        ),
-        as_of=parse_date(as_of, "--as-of") or date.today(),
-        visit_policy=VisitPolicy(p["min_visit"], p["clip_tolerance"], p["late_after"]),
-        continuity=ContinuityPolicy(p["continuity"], p["team_size"]),
-        checks=checks,
-        policy_source=source,
-    )
+    travel = TravelModel(speed_kmh=per_mode(speed_kmh, SPEED_KMH, "--speed-kmh", 0.5, 200),
+                         circuity=per_mode(circuity, CIRCUITY, "--circuity", 1, 5))
+    try:
+        return audit_settings(resolve(flags, policy), period_start=period_start, as_of=as_of, travel=travel,
+                              checks=checks, policy_source=source)
+    except SettingError as error:
+        raise typer.BadParameter(str(error), param_hint=option_name(error.name)) from None
+
+
+# Options shared by audit and batch: declared once so their names and help stay the same.
+CLIENTS_OPTION = typer.Option(None, "--clients", help="client_id,lat,lon[,named_team,postcode].")
+WORKERS_OPTION = typer.Option(None, "--workers", help="worker_id,age|date_of_birth,travel_mode,london.")
+PAYSLIPS_OPTION = typer.Option(
+    None, "--payslips", help="worker_id,period_start,period_end,gross_pay[,expenses]: replaces the rota's pay.")
+TRAVEL_MATRIX_OPTION = typer.Option(
+    None, "--travel-matrix", help="from_client,to_client,minutes[,km]: travel times to use instead of estimates.")
+WAGE_OPTION = typer.Option(
+    None, "--wage", help="Wage floor: nlw (statutory), rlw (Real Living Wage) or £ an hour. \\[default: nlw]")
+PERIOD_OPTION = typer.Option(
+    None, "--period", help="Pay reference period: week, fortnight or month. \\[default: week]")
+PERIOD_START_OPTION = typer.Option(
+    None, "--period-start", metavar="DATE",
+    help="A date on which a pay period starts (anchors the periods).")
+AS_OF_OPTION = typer.Option(
+    None, "--as-of", metavar="DATE",
+    help="Date arrears are determined, for the uplift \\[default: today].")
+TIMES_OPTION = typer.Option(
+    None, "--times", help="Visit times: planned, or actual (call monitoring). \\[default: planned]")
+PAID_GAP_OPTION = typer.Option(
+    None, "--paid-gap", metavar="MIN", help="Gaps up to this many minutes count in full. \\[default: 60]")
+SPLIT_GAP_OPTION = typer.Option(
+    None, "--split-gap", metavar="MIN",
+    help="Gaps up to this count travel only; longer gaps start a new shift. \\[default: 180]")
+MIN_VISIT_OPTION = typer.Option(
+    None, "--min-visit", metavar="MIN", help="Shortest visit the charter allows. \\[default: 30]")
+CLIP_TOLERANCE_OPTION = typer.Option(
+    None, "--clip-tolerance", metavar="MIN",
+    help="A visit shorter than planned by more than this is clipped. \\[default: 5]")
+LATE_AFTER_OPTION = typer.Option(
+    None, "--late-after", metavar="MIN", help="A check-in later than this after the planned start is late. \\[default: 30]")
+CONTINUITY_OPTION = typer.Option(
+    None, "--continuity", metavar="SHARE", help="Share of a client's hours due from the named team. \\[default: 0.90]")
+TEAM_SIZE_OPTION = typer.Option(
+    None, "--team-size", metavar="N", help="Workers in a team inferred where none is named. \\[default: 4]")
+ONLY_OPTION = typer.Option(
+    [], "--only", help="Run only these checks (repeatable): pay, visits, continuity. \\[default: all]")
+MODE_OPTION = typer.Option(
+    None, "--mode", help="Travel mode of workers without one: drive, walk, cycle, transit. \\[default: drive]")
+SPEED_KMH_OPTION = typer.Option(
+    [], "--speed-kmh", metavar="[MODE=]KMH",
+    help="Average speed, for all modes or one (repeatable).")
+CIRCUITY_OPTION = typer.Option(
+    [], "--circuity", metavar="[MODE=]FACTOR",
+    help="Road distance ÷ straight-line distance (repeatable).")
 
 
 AUDIT_EXAMPLES = """
@@ -186,6 +206,7 @@ AUDIT_EXAMPLES = """
   carerota audit rota.csv --payslips payslips.csv --period month --as-of 2026-12-01
   carerota audit rota.csv --times actual --format json --output audit.json
   carerota audit rota.csv --clients clients.csv --only continuity --continuity 0.8
+  carerota audit rota.csv --clients clients.csv --html report.html   # a page to share
   cat rota.csv | carerota audit - --format csv
 
 Thresholds may also be pinned in carerota.toml (or [tool.carerota] in pyproject.toml) in the current
@@ -198,48 +219,30 @@ Exit codes: 0 every check passes, 1 findings, 2 usage or input error.
 @app.command("audit", epilog=AUDIT_EXAMPLES)
 def audit_command(
     rota: str = typer.Argument(..., metavar="ROTA", help="Rota CSV, one row per visit ('-' reads stdin)."),
-    clients: Optional[Path] = typer.Option(None, "--clients", help="client_id,lat,lon[,named_team,postcode]."),
-    workers: Optional[Path] = typer.Option(None, "--workers", help="worker_id,age|date_of_birth,travel_mode,london."),
-    payslips: Optional[Path] = typer.Option(
-        None, "--payslips", help="worker_id,period_start,period_end,gross_pay[,expenses]: replaces the rota's pay."),
-    travel_matrix: Optional[Path] = typer.Option(
-        None, "--travel-matrix", help="from_client,to_client,minutes[,km]: travel times to use instead of estimates."),
-    wage: Optional[str] = typer.Option(
-        None, "--wage", help="Wage floor: nlw (statutory), rlw (Real Living Wage) or £ an hour. [default: nlw]"),
-    period: Optional[str] = typer.Option(
-        None, "--period", help="Pay reference period: week, fortnight or month. [default: week]"),
-    period_start: Optional[str] = typer.Option(None, "--period-start", metavar="DATE",
-                                               help="A date on which a pay period starts (anchors the periods)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE",
-                                        help="Date arrears are determined, for the uplift [default: today]."),
-    times: Optional[Times] = typer.Option(
-        None, "--times", help="Visit times: planned, or actual (call monitoring). [default: planned]"),
-    paid_gap: Optional[float] = typer.Option(
-        None, "--paid-gap", metavar="MIN", help="Gaps up to this many minutes count in full. [default: 60]"),
-    split_gap: Optional[float] = typer.Option(
-        None, "--split-gap", metavar="MIN",
-        help="Gaps up to this count travel only; longer gaps start a new shift. [default: 180]"),
-    min_visit: Optional[float] = typer.Option(
-        None, "--min-visit", metavar="MIN", help="Shortest visit the charter allows. [default: 30]"),
-    clip_tolerance: Optional[float] = typer.Option(
-        None, "--clip-tolerance", metavar="MIN",
-        help="A visit shorter than planned by more than this is clipped. [default: 5]"),
-    late_after: Optional[float] = typer.Option(
-        None, "--late-after", metavar="MIN", help="A check-in later than this after the planned start is late. [default: 30]"),
-    continuity: Optional[float] = typer.Option(
-        None, "--continuity", metavar="SHARE", help="Share of a client's hours due from the named team. [default: 0.90]"),
-    team_size: Optional[int] = typer.Option(
-        None, "--team-size", metavar="N", help="Workers in a team inferred where none is named. [default: 4]"),
-    only: list[Check] = typer.Option(
-        [], "--only", help="Run only these checks (repeatable): pay, visits, continuity. [default: all]"),
-    mode: Optional[str] = typer.Option(
-        None, "--mode", help="Travel mode of workers without one: drive, walk, cycle, transit. [default: drive]"),
-    speed_kmh: list[str] = typer.Option([], "--speed-kmh", metavar="[MODE=]KMH",
-                                        help="Average speed, for all modes or one (repeatable)."),
-    circuity: list[str] = typer.Option([], "--circuity", metavar="[MODE=]FACTOR",
-                                       help="Road distance ÷ straight-line distance (repeatable)."),
+    clients: Optional[Path] = CLIENTS_OPTION,
+    workers: Optional[Path] = WORKERS_OPTION,
+    payslips: Optional[Path] = PAYSLIPS_OPTION,
+    travel_matrix: Optional[Path] = TRAVEL_MATRIX_OPTION,
+    wage: Optional[str] = WAGE_OPTION,
+    period: Optional[str] = PERIOD_OPTION,
+    period_start: Optional[str] = PERIOD_START_OPTION,
+    as_of: Optional[str] = AS_OF_OPTION,
+    times: Optional[Times] = TIMES_OPTION,
+    paid_gap: Optional[float] = PAID_GAP_OPTION,
+    split_gap: Optional[float] = SPLIT_GAP_OPTION,
+    min_visit: Optional[float] = MIN_VISIT_OPTION,
+    clip_tolerance: Optional[float] = CLIP_TOLERANCE_OPTION,
+    late_after: Optional[float] = LATE_AFTER_OPTION,
+    continuity: Optional[float] = CONTINUITY_OPTION,
+    team_size: Optional[int] = TEAM_SIZE_OPTION,
+    only: list[Check] = ONLY_OPTION,
+    mode: Optional[str] = MODE_OPTION,
+    speed_kmh: list[str] = SPEED_KMH_OPTION,
+    circuity: list[str] = CIRCUITY_OPTION,
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout."),
+    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
+                                        help="Also write a self-contained HTML report to FILE."),
     top: int = typer.Option(20, "--top", help="Rows per table in the terminal report (0 for all)."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the input files."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
@@ -254,6 +257,7 @@ def audit_command(
         period_start=period_start, as_of=as_of, speed_kmh=speed_kmh, circuity=circuity,
         checks=tuple(c for c in CHECKS if c in {o.value for o in only}) if only else CHECKS)
     check_output_folder(output)
+    check_output_folder(html, "--html")
 
     try:
         with report.working(err, "Reading the rota…"):
@@ -271,15 +275,108 @@ def audit_command(
         raise typer.Exit(EXIT_ERROR) from None
 
     report.print_notes(err, result.notes)
+    if html is not None:
+        write_output(html_report.audit_page(result, loaded.name), html)
     if fmt is Format.json:
         write_output(report.to_json(result), output)
     elif fmt is Format.csv:
         write_output(report.to_csv(result), output)
-    elif output is None:
-        report.render_terminal(result, report.Console(highlight=False), loaded.name, top)
     else:
-        with output.open("w", encoding="utf-8") as fh:
-            report.render_terminal(result, report.Console(file=fh, width=160, no_color=True), loaded.name, top)
+        write_table(lambda console: report.render_terminal(result, console, loaded.name, top), output)
+    raise typer.Exit(result.exit_code)
+
+
+BATCH_EXAMPLES = """
+[bold]Examples[/bold]
+
+  carerota batch providers/*.csv --format csv --output nightly.csv
+  carerota batch rotas/ --clients clients.csv --jobs 2
+  carerota batch manifest.csv --format json          # rota,clients,workers,wage,... per row
+  find rotas -name '*.csv' | carerota batch - --quiet --format csv
+
+FILES may be rota files, folders (every .csv in them), quoted globs, '-' (file names on stdin) or a
+manifest: a CSV with a 'rota' column and any of clients, workers, payslips, travel_matrix (paths
+relative to the manifest) and settings (wage, period, period_start, times, min_visit, continuity, ...)
+per file. A manifest cell beats a flag, which beats carerota.toml.
+
+One row per file: file, status (ok, findings or error), error, then the audit's summary figures.
+Exit codes: 2 if any file could not be read, else 1 if any has findings, else 0.
+"""
+
+
+@app.command("batch", epilog=BATCH_EXAMPLES)
+def batch_command(
+    files: list[str] = typer.Argument(..., metavar="FILES...", help="Rotas, folders, globs, manifests or '-'."),
+    clients: Optional[Path] = CLIENTS_OPTION,
+    workers: Optional[Path] = WORKERS_OPTION,
+    payslips: Optional[Path] = PAYSLIPS_OPTION,
+    travel_matrix: Optional[Path] = TRAVEL_MATRIX_OPTION,
+    wage: Optional[str] = WAGE_OPTION,
+    period: Optional[str] = PERIOD_OPTION,
+    period_start: Optional[str] = PERIOD_START_OPTION,
+    as_of: Optional[str] = AS_OF_OPTION,
+    times: Optional[Times] = TIMES_OPTION,
+    paid_gap: Optional[float] = PAID_GAP_OPTION,
+    split_gap: Optional[float] = SPLIT_GAP_OPTION,
+    min_visit: Optional[float] = MIN_VISIT_OPTION,
+    clip_tolerance: Optional[float] = CLIP_TOLERANCE_OPTION,
+    late_after: Optional[float] = LATE_AFTER_OPTION,
+    continuity: Optional[float] = CONTINUITY_OPTION,
+    team_size: Optional[int] = TEAM_SIZE_OPTION,
+    only: list[Check] = ONLY_OPTION,
+    mode: Optional[str] = MODE_OPTION,
+    speed_kmh: list[str] = SPEED_KMH_OPTION,
+    circuity: list[str] = CIRCUITY_OPTION,
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Files audited at once \\[default: one per core]."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the summary to FILE instead of stdout."),
+    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
+                                        help="Also write a self-contained HTML report to FILE."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the input files."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the summary only: no progress."),
+) -> None:
+    """Audit many rotas at once: one summary row per file, for scripts and commissioners."""
+    err = report.stderr_console(quiet)
+    flags = {"wage": wage, "period": period, "times": times.value if times else None,
+             "paid_gap": paid_gap, "split_gap": split_gap, "min_visit": min_visit,
+             "clip_tolerance": clip_tolerance, "late_after": late_after, "continuity": continuity,
+             "team_size": team_size, "mode": mode}
+    checks = tuple(c for c in CHECKS if c in {o.value for o in only}) if only else CHECKS
+    settings = settings_from_options(err, flags, period_start=period_start, as_of=as_of, speed_kmh=speed_kmh,
+                                     circuity=circuity, checks=checks)
+    check_output_folder(output)
+    check_output_folder(html, "--html")
+    base = BatchFile("", settings, *(str(p) if p else None for p in (clients, workers, payslips, travel_matrix)),
+                     encoding=encoding)
+    try:
+        names = expand(files, sys.stdin.read().splitlines() if "-" in files else None)
+        policy, _ = read_policy(Path.cwd())
+        jobs_list = []
+        for name in names:
+            if is_manifest(name, encoding):
+                jobs_list += read_manifest(name, base, flags, policy, {
+                    "period_start": period_start, "as_of": as_of, "travel": settings.travel, "checks": checks,
+                    "policy_source": settings.policy_source})
+            else:
+                jobs_list.append(replace(base, rota=name))
+        if not jobs_list:
+            raise InputError(Problem("FILES", "expected at least one rota file"))
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
+
+    with report.progress(err, len(jobs_list), "Auditing files") as advance:
+        result = audit_files(jobs_list, jobs, progress=advance)
+    for row in result.rows[result.rows["status"] == "error"].itertuples():
+        report.print_error(err, row.error)
+    if html is not None:
+        write_output(html_report.batch_page(result.rows, f"{len(result.rows)} rotas"), html)
+    if fmt is Format.json:
+        write_output(report.batch_to_json(result), output)
+    elif fmt is Format.csv:
+        write_output(report.batch_to_csv(result), output)
+    else:
+        write_table(lambda console: report.render_batch(result, console), output)
     raise typer.Exit(result.exit_code)
 
 
@@ -321,14 +418,14 @@ def plan_command(
     solution_limit: Optional[int] = typer.Option(
         None, "--solution-limit", metavar="N", min=1, help="Stop each day after N solutions (reproducible runs)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Shuffle the visits' order before solving (0: file order)."),
-    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Days solved at once [default: one per core]."),
-    wage: Optional[str] = typer.Option(None, "--wage", help="Wage floor: nlw, rlw or £ an hour. [default: nlw]"),
-    paid_gap: Optional[float] = typer.Option(None, "--paid-gap", metavar="MIN", help="As for audit. [default: 60]"),
-    split_gap: Optional[float] = typer.Option(None, "--split-gap", metavar="MIN", help="As for audit. [default: 180]"),
-    min_visit: Optional[float] = typer.Option(None, "--min-visit", metavar="MIN", help="As for audit. [default: 30]"),
-    continuity: Optional[float] = typer.Option(None, "--continuity", metavar="SHARE", help="As for audit. [default: 0.90]"),
-    team_size: Optional[int] = typer.Option(None, "--team-size", metavar="N", help="As for audit. [default: 4]"),
-    mode: Optional[str] = typer.Option(None, "--mode", help="Travel mode of workers without one. [default: drive]"),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Days solved at once \\[default: one per core]."),
+    wage: Optional[str] = typer.Option(None, "--wage", help="Wage floor: nlw, rlw or £ an hour. \\[default: nlw]"),
+    paid_gap: Optional[float] = typer.Option(None, "--paid-gap", metavar="MIN", help="As for audit. \\[default: 60]"),
+    split_gap: Optional[float] = typer.Option(None, "--split-gap", metavar="MIN", help="As for audit. \\[default: 180]"),
+    min_visit: Optional[float] = typer.Option(None, "--min-visit", metavar="MIN", help="As for audit. \\[default: 30]"),
+    continuity: Optional[float] = typer.Option(None, "--continuity", metavar="SHARE", help="As for audit. \\[default: 0.90]"),
+    team_size: Optional[int] = typer.Option(None, "--team-size", metavar="N", help="As for audit. \\[default: 4]"),
+    mode: Optional[str] = typer.Option(None, "--mode", help="Travel mode of workers without one. \\[default: drive]"),
     speed_kmh: list[str] = typer.Option([], "--speed-kmh", metavar="[MODE=]KMH", help="As for audit (repeatable)."),
     circuity: list[str] = typer.Option([], "--circuity", metavar="[MODE=]FACTOR", help="As for audit (repeatable)."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Format of the before/after report (stdout)."),

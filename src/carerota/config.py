@@ -6,9 +6,19 @@ defaults. The report states which thresholds it used and where they came from.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 
+from carerota.audit import AuditSettings
+from carerota.checks.continuity import ContinuityPolicy
+from carerota.checks.visits import VisitPolicy
 from carerota.errors import InputError, Problem
+from carerota.load import TRAVEL_MODES
+from carerota.pay import PayPeriods
+from carerota.rates import WageFloor
+from carerota.travel import TravelModel
+from carerota.worktime import GapRules
 
 # setting → (type, default)
 SETTINGS: dict[str, tuple[type, object]] = {
@@ -69,3 +79,74 @@ def resolve(flags: dict, policy: dict) -> dict:
     """Each setting from the flag if given, else the policy file, else its default."""
     return {name: flags.get(name) if flags.get(name) is not None else policy.get(name, default)
             for name, (_, default) in SETTINGS.items()}
+
+
+class SettingError(ValueError):
+    """A setting with a value that cannot be used; ``name`` is the setting (as in SETTINGS)."""
+
+    def __init__(self, name: str, message: str):
+        self.name = name
+        super().__init__(message)
+
+
+def parse_date(text: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"expected a date such as 2026-11-02 or 02/11/2026, got {text!r}")
+
+
+def coerce(name: str, text: str):
+    """A setting's value from text (a manifest cell), by its type in SETTINGS."""
+    kind = SETTINGS[name][0]
+    try:
+        value = kind(text.strip()) if kind is not int else int(float(text))
+    except ValueError:
+        raise SettingError(name, f"expected {'a number' if kind is not str else 'text'}, got {text!r}") from None
+    if kind is int and value != float(text):
+        raise SettingError(name, f"expected a whole number, got {text!r}")
+    return value
+
+
+def audit_settings(p: dict, *, period_start: str | None = None, as_of: str | None = None,
+                   travel: TravelModel | None = None, checks: tuple[str, ...] | None = None,
+                   policy_source: str = "defaults") -> AuditSettings:
+    """AuditSettings from resolved settings (see ``resolve``); raises SettingError naming the bad one.
+
+    The command line and a batch manifest both come through here, so a value is checked once, the
+    same way, wherever it was given.
+    """
+    mode = str(p["mode"]).strip().lower()
+    if mode not in TRAVEL_MODES:
+        raise SettingError("mode", f"expected one of {', '.join(TRAVEL_MODES)}, got {mode!r}")
+    if p["times"] not in ("planned", "actual"):
+        raise SettingError("times", f"expected planned or actual, got {p['times']!r}")
+    for name in ("min_visit", "clip_tolerance", "late_after"):
+        if not 0 <= p[name] <= 24 * 60:
+            raise SettingError(name, f"expected minutes between 0 and 1440, got {p[name]:g}")
+    if not 0 < p["continuity"] <= 1:
+        raise SettingError("continuity", f"expected a share above 0 and at most 1, got {p['continuity']:g}")
+    if p["team_size"] < 1:
+        raise SettingError("team_size", f"expected at least 1, got {p['team_size']}")
+
+    def checked(name: str, build):
+        try:
+            return build()
+        except ValueError as error:
+            raise SettingError(name, str(error)) from None
+
+    anchor = checked("period_start", lambda: parse_date(period_start) if period_start else None)
+    return AuditSettings(
+        floor=checked("wage", lambda: WageFloor.parse(str(p["wage"]))),
+        periods=checked("period", lambda: PayPeriods(str(p["period"]).strip().lower(), anchor)),
+        rules=checked("paid_gap", lambda: GapRules(p["paid_gap"], p["split_gap"])),
+        use_actual=p["times"] == "actual",
+        travel=replace(travel or TravelModel(), default_mode=mode),
+        as_of=checked("as_of", lambda: parse_date(as_of)) if as_of else date.today(),
+        visit_policy=VisitPolicy(p["min_visit"], p["clip_tolerance"], p["late_after"]),
+        continuity=ContinuityPolicy(p["continuity"], p["team_size"]),
+        checks=checks or AuditSettings().checks,
+        policy_source=policy_source,
+    )

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from carerota import __version__
 from carerota.audit import AuditResult
+from carerota.batch import BatchResult
 from carerota.findings import RULES
 from carerota.plan import PlanResult
 
@@ -281,6 +282,59 @@ def render_terminal(result: AuditResult, console: Console, source: str, top: int
                   flags_table(result, top)):
         if table is not None:
             console.print(table)
+
+
+# --- batch -----------------------------------------------------------------------------------------
+
+def batch_to_json(result: BatchResult) -> str:
+    """``{"counts", "files": [{"file", "status", "error", "summary"}]}``; summary as in the audit's JSON."""
+    files = [{"file": row.file, "status": row.status, "error": row.error or None,
+              "summary": None if summary is None else clean(summary)}
+             for row, summary in zip(result.rows.itertuples(), result.summaries)]
+    doc = {"carerota_version": __version__, "counts": result.counts(), "files": files}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def batch_to_csv(result: BatchResult) -> str:
+    """One row per file: file, status, error, then the summary's figures (batch.COLUMNS)."""
+    out = result.rows.copy()
+    for col in out.columns:
+        out[col] = pd.Series([csv_cell(clean(v, col.rsplit(".", 1)[-1])) for v in out[col]], dtype=object)
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def render_batch(result: BatchResult, console: Console) -> None:
+    rows = result.rows
+    table = Table(title=f"Batch audit of {plural(len(rows), 'file')}", title_justify="left", box=box.SIMPLE_HEAD,
+                  collapse_padding=True, caption="Below floor: worker-periods under the wage floor with travel counted. Travel: "
+                  "share of working time. Clients below: clients below the continuity target.", caption_justify="left")
+    table.add_column("File", overflow="fold")
+    table.add_column("Status", no_wrap=True)
+    for name in ("Visits", "Below floor", "Shortfall", "Travel", "Clients below", "Findings"):
+        table.add_column(name, justify="right")
+    style = {"ok": "bold green", "findings": "bold red", "error": "bold magenta"}
+    for r in rows.to_dict(orient="records"):
+        def pct(key):
+            return "—" if r[key] is None else f"{r[key]:.0%}"
+
+        def count(key):
+            return "—" if r[key] is None else f"{r[key]:,}"
+
+        table.add_row(r["file"], Text(r["status"], style=style[r["status"]]), count("visits"),
+                      count("worker_periods_below_floor"), money(r["total_shortfall"]),
+                      pct("travel_share"), count("clients_below_continuity"),
+                      count("findings"))
+    console.print(table)
+    counts = result.counts()
+    console.print(f"{counts['ok']} ok · {counts['findings']} with findings · {counts['error']} could not be read")
 
 
 # --- plan ------------------------------------------------------------------------------------------
