@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from dataclasses import replace
+from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -24,6 +25,7 @@ from carerota.errors import InputError, Problem
 from carerota.load import (TRAVEL_MODES, load_clients, load_payslips, load_rota, load_travel_matrix,
                            load_workers)
 from carerota.plan import PlanSettings, plan_rota
+from carerota.tender import assess, cost_model, read_bids
 from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
 
 EXIT_ERROR = 2  # findings exit 1: AuditResult.exit_code
@@ -377,6 +379,96 @@ def batch_command(
         write_output(report.batch_to_csv(result), output)
     else:
         write_table(lambda console: report.render_batch(result, console), output)
+    raise typer.Exit(result.exit_code)
+
+
+TENDER_EXAMPLES = """
+[bold]Examples[/bold]
+
+  carerota tender bids.csv
+  carerota tender bids.csv --wage rlw --format json --output tender.json
+  carerota tender bids.csv --cost overheads_share=0.25 --cost mileage_drive_per_mile=0.30
+  carerota tender bids.csv --plan --time-limit 5 --html tender.html
+
+BIDS.csv: bid_id, price_per_hour (£ per contact hour), rota (path relative to BIDS.csv) and optional
+wage (nlw, rlw or £), london (true/false), clients, workers, travel_matrix per bid.
+
+The cost floor per contact hour pays contact, travel and paid waiting at the wage floor, plus training,
+sickness, holiday pay, employer NI, pension, mileage, overheads and surplus (defaults: carerota's dated
+cost model, after the Homecare Association's Minimum Price; see docs/method.md). Override any parameter
+with --cost NAME=VALUE or a [tender] table in carerota.toml. With --plan, also the cost floor of the
+least-travel plan of the same visits. Exit codes: 0 every bid sustainable, 1 a bid below its cost
+floor, 2 usage or input error.
+"""
+
+
+@app.command("tender", epilog=TENDER_EXAMPLES)
+def tender_command(
+    bids: Path = typer.Argument(..., metavar="BIDS.csv", help="bid_id,price_per_hour,rota[,wage,london,...]."),
+    clients: Optional[Path] = typer.Option(None, "--clients", help="Client locations for bids without their own."),
+    workers: Optional[Path] = typer.Option(None, "--workers", help="Workers' travel modes for bids without their own."),
+    wage: Optional[str] = typer.Option(None, "--wage", help="Wage floor of bids without one: nlw, rlw or £ an hour. "
+                                       "\\[default: nlw]"),
+    cost: list[str] = typer.Option([], "--cost", metavar="NAME=VALUE",
+                                   help="Override a cost-model parameter (repeatable), e.g. overheads_share=0.25."),
+    plan_bids: bool = typer.Option(False, "--plan", help="Also cost the least-travel plan of each bid's visits."),
+    flex: float = typer.Option(30.0, "--flex", metavar="MIN", min=0, max=24 * 60,
+                               help="With --plan: minutes a visit may move either way."),
+    time_limit: float = typer.Option(10.0, "--time-limit", metavar="SEC", min=0.1,
+                                     help="With --plan: search time per day."),
+    solution_limit: Optional[int] = typer.Option(None, "--solution-limit", metavar="N", min=1,
+                                                 help="With --plan: stop each day after N solutions."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="With --plan: days solved at once."),
+    paid_gap: Optional[float] = PAID_GAP_OPTION,
+    split_gap: Optional[float] = SPLIT_GAP_OPTION,
+    mode: Optional[str] = MODE_OPTION,
+    speed_kmh: list[str] = SPEED_KMH_OPTION,
+    circuity: list[str] = CIRCUITY_OPTION,
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout."),
+    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
+                                        help="Also write a self-contained HTML report to FILE."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the input files."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
+) -> None:
+    """Check tender bids: can each hourly price pay the wage floor once travel is paid?"""
+    err = report.stderr_console(quiet)
+    settings = settings_from_options(
+        err, {"wage": wage, "paid_gap": paid_gap, "split_gap": split_gap, "mode": mode},
+        period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity, checks=CHECKS)
+    overrides = dict(read_policy(Path.cwd())[0].get("tender", {}))
+    for item in cost:
+        name, _, value = item.partition("=")
+        try:
+            overrides[name.strip()] = float(value)
+        except ValueError:
+            raise typer.BadParameter(f"expected NAME=NUMBER, got {item!r}", param_hint="--cost") from None
+    try:
+        cost_model(date.today(), overrides)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--cost") from None
+    plan = PlanSettings(flex=flex, time_limit=time_limit, solution_limit=solution_limit, jobs=jobs) if plan_bids else None
+    check_output_folder(output)
+    check_output_folder(html, "--html")
+    try:
+        bid_list = read_bids(str(bids), encoding)
+        with report.progress(err, len(bid_list), "Costing bids") as advance:
+            result = assess(bid_list, settings, clients=str(clients) if clients else None,
+                            workers=str(workers) if workers else None, overrides=overrides, plan=plan,
+                            encoding=encoding, progress=advance)
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
+
+    report.print_notes(err, result.notes)
+    if html is not None:
+        write_output(html_report.tender_page(result.bids, result.assumptions, f"Tender check: {bids.name}"), html)
+    if fmt is Format.json:
+        write_output(report.tender_to_json(result), output)
+    elif fmt is Format.csv:
+        write_output(report.tender_to_csv(result), output)
+    else:
+        write_table(lambda console: report.render_tender(result, console, bids.name), output)
     raise typer.Exit(result.exit_code)
 
 

@@ -60,6 +60,9 @@ def parse(path: Path, pick) -> dict | None:
     out = {}
     for key, value in table.items():
         name = key.replace("-", "_")
+        if name == "tender" and isinstance(value, dict):
+            out["tender"] = cost_overrides(path, value)
+            continue
         if name not in SETTINGS:
             raise InputError(Problem(str(path), f"unknown setting {key!r}; expected one of "
                                      + ", ".join(k.replace("_", "-") for k in SETTINGS)))
@@ -72,6 +75,16 @@ def parse(path: Path, pick) -> dict | None:
         if kind is int and value != int(value):
             raise InputError(Problem(str(path), f"expected {key} to be a whole number, got {value!r}"))
         out[name] = str(value) if name == "wage" else kind(value)
+    return out
+
+
+def cost_overrides(path: Path, table: dict) -> dict[str, float]:
+    """The ``[tender]`` table: cost-model parameters (names as in ``carerota tender --cost``)."""
+    out = {}
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(Problem(str(path), f"expected tender.{key} to be a number, got {value!r}"))
+        out[key.replace("-", "_")] = float(value)
     return out
 
 

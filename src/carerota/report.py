@@ -25,9 +25,11 @@ from carerota.audit import AuditResult
 from carerota.batch import BatchResult
 from carerota.findings import RULES
 from carerota.plan import PlanResult
+from carerota.tender import COMPONENTS, TenderResult
 
 MONEY = ("pay", "shortfall", "arrears", "floor_rate", "total_pay", "total_shortfall", "total_arrears",
-         "pay_cost_at_floor")
+         "pay_cost_at_floor", "price_per_hour", "cost_floor_per_hour", "margin", "planned_cost_floor_per_hour",
+         "planned_margin", "wage_floor_low", "wage_floor_high", *COMPONENTS)
 PROMISES = (  # (charter promise, the check that tests it)
     ("Wage floor with travel counted", "pay"),
     ("Travel time scheduled and paid", "pay"),
@@ -335,6 +337,92 @@ def render_batch(result: BatchResult, console: Console) -> None:
     console.print(table)
     counts = result.counts()
     console.print(f"{counts['ok']} ok · {counts['findings']} with findings · {counts['error']} could not be read")
+
+
+# --- tender ----------------------------------------------------------------------------------------
+
+def tender_records(result: TenderResult) -> list[dict]:
+    records = []
+    for row in result.bids.to_dict(orient="records"):
+        row = clean(row)
+        row["components"] = clean(result.components[row["bid_id"]])
+        if "planned_cost_floor_per_hour" in row:
+            row["planned_components"] = clean(result.components[row["bid_id"] + " (planned)"])
+        records.append(row)
+    return records
+
+
+def tender_to_json(result: TenderResult) -> str:
+    """``{"bids": [{bid_id, price_per_hour, contact_hours, travel_hours_per_contact_hour,
+    cost_floor_per_hour, margin, verdict, ...}], "assumptions": {...}, "notes": [...]}``."""
+    doc = {"carerota_version": __version__, "bids": tender_records(result),
+           "assumptions": clean(result.assumptions), "notes": result.notes}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def tender_to_csv(result: TenderResult) -> str:
+    """One row per bid: tender.BID_COLUMNS, the other figures, then each cost component per contact
+    hour as ``cost.<component>``."""
+    rows = []
+    for record in tender_records(result):
+        parts = record.pop("components")
+        record.pop("planned_components", None)
+        rows.append(record | {f"cost.{k}": v for k, v in parts.items()})
+    return pd.DataFrame(rows).to_csv(index=False, lineterminator="\n")
+
+
+def signed(x: float) -> str:
+    return ("+" if x >= 0 else "−") + money(abs(x))
+
+
+def render_tender(result: TenderResult, console: Console, source: str) -> None:
+    bids = result.bids
+    planned = "planned_cost_floor_per_hour" in bids
+    table = Table(title=f"Tender check: {source}", title_justify="left", box=box.SIMPLE_HEAD,
+                  caption="£ per contact hour. Travel h/h: hours of travel per contact hour. Cost floor: the "
+                  "wage floor for contact, travel and paid waiting, with on-costs, mileage, overheads and surplus.", caption_justify="left")
+    table.add_column("Bid", overflow="fold")
+    for name in ("Price", "Travel h/h", "Cost floor", "Margin"):
+        table.add_column(name, justify="right")
+    table.add_column("Verdict", no_wrap=True)
+    for r in bids.to_dict(orient="records"):
+        ok = r["verdict"] == "sustainable"
+        table.add_row(r["bid_id"], money(r["price_per_hour"]), f"{r['travel_hours_per_contact_hour']:.3f}",
+                      money(r["cost_floor_per_hour"]), signed(r["margin"]),
+                      Text(r["verdict"], style="bold green" if ok else "bold red"))
+    console.print(table)
+    if planned:
+        least = Table(title="With the least-travel plan of the same visits", title_justify="left",
+                      box=box.SIMPLE_HEAD)
+        least.add_column("Bid", overflow="fold")
+        for name in ("Travel h/h", "Cost floor", "Margin", "Unassigned"):
+            least.add_column(name, justify="right")
+        for r in bids.to_dict(orient="records"):
+            least.add_row(r["bid_id"], f"{r['planned_travel_hours_per_contact_hour']:.3f}",
+                          money(r["planned_cost_floor_per_hour"]), signed(r["planned_margin"]),
+                          str(r["planned_unassigned_visits"]))
+        console.print(least)
+    parts = Table(title="Cost floor per contact hour, by part", title_justify="left", box=box.SIMPLE_HEAD)
+    parts.add_column("Part")
+    for bid in bids["bid_id"]:
+        parts.add_column(str(bid), justify="right")
+    for name in COMPONENTS:
+        parts.add_row(name.replace("_", " ").replace(" ni", " NI"), *(money(result.components[b][name]) for b in bids["bid_id"]))
+    parts.add_row(Text("cost floor", style="bold"), *(money(x) for x in bids["cost_floor_per_hour"]))
+    console.print(parts)
+    model = result.assumptions["cost_model"]
+    console.print(Text(
+        f"Wage floor: {result.assumptions['wage_floor']}. Employer NI {model['employer_ni_rate']:.1%} above "
+        f"£{model['ni_secondary_threshold_week']:g} a week; pension {model['pension_employer_rate']:.0%} of "
+        f"qualifying earnings; holiday {model['holiday_share']:.2%}; training {model['training_share']:.1%}; "
+        f"sickness {model['sickness_share']:.1%}; mileage £{model['mileage_drive_per_mile']:.2f} a mile; "
+        f"overheads {model['overheads_share']:.2%} and surplus {model['surplus_share']:.0%} of the price. "
+        "Sources: --format json, under assumptions.", style="dim"), soft_wrap=True)
+    below = int((bids["verdict"] == "below cost").sum())
+    everyone = "The bid" if len(bids) == 1 else f"All {len(bids)} bids"
+    console.print(Text(f"{below} of {plural(len(bids), 'bid')} below the cost floor" if below
+                       else f"{everyone} can pay the wage floor with travel paid",
+                       style="bold red" if below else "bold green"))
 
 
 # --- plan ------------------------------------------------------------------------------------------
