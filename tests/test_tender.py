@@ -189,3 +189,21 @@ def test_csv_and_table(bids):
     result = run("tender", bids("A,25,rota.csv,12,matrix.csv"))
     assert "employer NI" in result.stdout and "sustainable" in result.stdout
     assert "The bid can pay the wage floor with travel paid" in result.stdout
+
+
+def test_nightly_script(tmp_path):
+    """The commissioner's script: reports written, what needs a look named, exit 1 for findings."""
+    rotas = [str(EXAMPLES / f"{name}.csv") for name in ("compact", "mixed", "rural")]
+    proc = subprocess.run(["sh", str(EXAMPLES / "nightly-check.sh"), str(tmp_path), str(EXAMPLES / "bids.csv"),
+                           *rotas], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "CAREROTA": f"{sys.executable} -m carerota", "NO_COLOR": "1"})
+    assert proc.returncode == 1, proc.stderr
+    assert "bid below cost: Moorland Visits" in proc.stdout and "rota findings" in proc.stdout
+    (day,) = tmp_path.iterdir()
+    assert {p.name for p in day.iterdir()} == {"rotas.csv", "rotas.html", "bids.csv", "bids.html"}
+    broken = tmp_path / "broken.csv"
+    broken.write_text("worker_id,client_id\nW1,C1\n")
+    proc = subprocess.run(["sh", str(EXAMPLES / "nightly-check.sh"), str(tmp_path / "b"), str(EXAMPLES / "bids.csv"),
+                           str(broken)], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "CAREROTA": f"{sys.executable} -m carerota", "NO_COLOR": "1"})
+    assert proc.returncode == 2 and "could not be read" in proc.stderr

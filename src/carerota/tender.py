@@ -104,7 +104,7 @@ def read_bids(path: str, encoding: str = "utf-8") -> list[Bid]:
             table = list(csv.reader(fh))
     except FileNotFoundError:
         raise InputError(Problem(path, "expected a bids file; it does not exist")) from None
-    except (UnicodeDecodeError, IsADirectoryError) as error:
+    except (UnicodeDecodeError, OSError) as error:
         raise InputError(Problem(path, f"expected a {encoding} CSV file ({error})")) from None
     if not table:
         raise InputError(Problem(path, "expected a header row: bid_id,price_per_hour,rota[,wage,...]"))
@@ -258,6 +258,17 @@ class TenderResult:
         return 1 if (self.bids["verdict"] == "below cost").any() else 0
 
 
+def bid_inputs(bid: Bid, settings: AuditSettings, clients: str | None, workers: str | None, encoding: str):
+    """The bid's rota, client and worker tables, and settings with its travel matrix."""
+    if bid.travel_matrix:
+        matrix = load_travel_matrix(bid.travel_matrix, encoding=encoding)
+        settings = replace(settings, travel=replace(settings.travel, matrix=matrix))
+    rota = load_rota(bid.rota, encoding=encoding)
+    client_table = load_clients(bid.clients or clients, encoding=encoding) if (bid.clients or clients) else None
+    worker_table = load_workers(bid.workers or workers, encoding=encoding) if (bid.workers or workers) else None
+    return rota, client_table, worker_table, settings
+
+
 def travelled(rota: Rota, clients, workers, settings: AuditSettings):
     """The audit's timeline of the visits: who travels where, with working time."""
     return audit(rota, clients=clients, workers=workers, settings=replace(settings, checks=("visits",)))
@@ -270,14 +281,12 @@ def assess(bids: list[Bid], settings: AuditSettings, *, clients: str | None = No
     the least-travel plan of the same visits."""
     rows, components, notes, models = [], {}, [], {}
     for bid in bids:
-        bid_settings = settings
-        if bid.travel_matrix:
-            matrix = load_travel_matrix(bid.travel_matrix, encoding=encoding)
-            bid_settings = replace(settings, travel=replace(settings.travel, matrix=matrix))
-        rota = load_rota(bid.rota, encoding=encoding)
-        client_table = load_clients(bid.clients or clients, encoding=encoding) if (bid.clients or clients) else None
-        worker_table = load_workers(bid.workers or workers, encoding=encoding) if (bid.workers or workers) else None
-        result = travelled(rota, client_table, worker_table, bid_settings)
+        try:
+            rota, client_table, worker_table, bid_settings = bid_inputs(bid, settings, clients, workers, encoding)
+            result = travelled(rota, client_table, worker_table, bid_settings)
+        except InputError as error:
+            raise InputError(error.problems, hint=f"(bid {bid.bid_id!r}, row {bid.row} of the bids file)"
+                             + (f"\n{error.hint}" if error.hint else ""), omitted=error.omitted) from None
         notes += [f"bid {bid.bid_id}: {n}" for n in result.notes]
         first_day = pd.Timestamp(result.timeline["day"].min()).date()
         try:
