@@ -17,8 +17,13 @@ install: $(BIN)/python
 demo: install
 	$(BIN)/carerota audit $(EXAMPLE); status=$$?; [ $$status -le 1 ] || exit $$status
 
+# The HTML report tests drive a real browser: install Debian's chromium when we can (root with apt),
+# else those tests skip and say how to get it.
 test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+		echo "chromium not installed: browser tests will be skipped"; }
 	$(BIN)/python -m pytest
 
 clean:
