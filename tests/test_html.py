@@ -383,3 +383,40 @@ def test_browser_screenshot(tmp_path):
         at += 12 + size
     pixels = zlib.decompress(b"".join(chunks))
     assert len(set(pixels)) > 100  # text, bars and rules drawn, not a blank page
+
+
+# --- the commands' pages against their own JSON -----------------------------------------------------
+
+TENDERS = EX / "tenders"
+
+
+def test_tender_cli_page_has_the_json_figures(tmp_path):
+    out = tmp_path / "tender.html"
+    result = run("tender", TENDERS / "bids.csv", "--format", "json", "--html", out)
+    assert result.exit_code == 1, result.output
+    bids = json.loads(result.stdout)["bids"]
+    rows = [row for _, row in Dom(out.read_text(encoding="utf-8")).rows if "bid_id" in row]
+    assert [r["bid_id"] for r in rows] == [b["bid_id"] for b in bids]
+    for row, bid in zip(rows, bids):
+        for key in ("price_per_hour", "contact_hours", "travel_hours_per_contact_hour", "cost_floor_per_hour",
+                    "margin"):
+            assert json.loads(row[key]) == bid[key], key
+        assert row["verdict"] == bid["verdict"]
+
+
+@needs_browser
+def test_browser_batch_page_has_the_json_figures(tmp_path):
+    rotas = [TENDERS / f"{name}.csv" for name in ("compact", "mixed", "rural")]
+    out = tmp_path / "batch.html"
+    result = run("batch", *rotas, "--format", "json", "--html", out, "--jobs", "1", *AS_OF)
+    assert result.exit_code == 1, result.output
+    files = json.loads(result.stdout)["files"]
+    done = chromium(tmp_path, "--dump-dom", out.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [row for _, row in Dom(done.stdout).rows if "file" in row]
+    assert [r["file"] for r in rows] == [f["file"] for f in files]
+    for row, f in zip(rows, files):
+        assert row["status"] == f["status"]
+        for key in ("visits", "worker_periods_below_floor", "total_shortfall", "total_arrears", "travel_share",
+                    "median_team_share", "findings"):
+            assert json.loads(row[key]) == f["summary"][key], key
