@@ -141,3 +141,12 @@ def test_table_report(write):
     result = run("batch", write("good.csv", *PAID_WELL), write("bad.csv", *BROKEN), *AS_OF, "--jobs", "1")
     assert result.exit_code == 2
     assert "1 ok · 0 with findings · 1 could not be read" in result.stdout
+
+
+def test_a_manifest_in_a_folder_is_just_a_file(write, tmp_path):
+    """Only a manifest named on the command line is read as one: in a folder it is an unreadable rota."""
+    write("a.csv", *PAID_WELL)
+    write("bids.csv", "bid_id,price_per_hour,rota", "X,20,a.csv")
+    rows, code, _ = batch_csv(tmp_path)
+    assert code == 2 and [(r["file"].rsplit("/", 1)[-1], r["status"]) for r in rows] == [
+        ("a.csv", "ok"), ("bids.csv", "error")]

@@ -297,7 +297,7 @@ BATCH_EXAMPLES = """
   find rotas -name '*.csv' | carerota batch - --quiet --format csv
 
 FILES may be rota files, folders (every .csv in them), quoted globs, '-' (file names on stdin) or a
-manifest: a CSV with a 'rota' column and any of clients, workers, payslips, travel_matrix (paths
+manifest named here: a CSV with a 'rota' column and any of clients, workers, payslips, travel_matrix (paths
 relative to the manifest) and settings (wage, period, period_start, times, min_visit, continuity, ...)
 per file. A manifest cell beats a flag, which beats carerota.toml.
 
@@ -355,7 +355,7 @@ def batch_command(
         policy, _ = read_policy(Path.cwd())
         jobs_list = []
         for name in names:
-            if is_manifest(name, encoding):
+            if name in files and is_manifest(name, encoding):  # a manifest is named, never found in a folder
                 jobs_list += read_manifest(name, base, flags, policy, {
                     "period_start": period_start, "as_of": as_of, "travel": settings.travel, "checks": checks,
                     "policy_source": settings.policy_source})
