@@ -207,3 +207,16 @@ def test_nightly_script(tmp_path):
                            str(broken)], capture_output=True, text=True, timeout=600,
                           env={**os.environ, "CAREROTA": f"{sys.executable} -m carerota", "NO_COLOR": "1"})
     assert proc.returncode == 2 and "could not be read" in proc.stderr
+
+
+def test_miles_from_the_travel_model_and_no_mileage_for_walkers(bids, write):
+    """Without km in the matrix, miles are the journey's minutes at the mode's speed: 12 min at 30 km/h
+    = 6 km = 3.7282 miles, £1.6777 at 45p, over 2 contact hours. A walker claims no mileage."""
+    write("minutes.csv", "from_client,to_client,minutes", "C1,C2,12")
+    data, _ = tender_json(bids("A,25,rota.csv,12,minutes.csv"))
+    bid = data["bids"][0]
+    assert bid["miles_per_contact_hour"] == pytest.approx(6 / 1.609344 / 2, abs=1e-4)
+    assert bid["components"]["mileage"] == pytest.approx(6 / 1.609344 * 0.45 / 2, abs=0.006)
+    walkers = write("walkers.csv", "worker_id,travel_mode", "W1,walk")
+    data, _ = tender_json(bids("A,25,rota.csv,12,minutes.csv"), "--workers", walkers)
+    assert data["bids"][0]["components"]["mileage"] == 0
