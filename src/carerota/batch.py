@@ -11,17 +11,17 @@ import glob
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
 from carerota.audit import AuditSettings, audit
-from carerota.config import SETTINGS, SettingError, audit_settings, coerce, resolve
+from carerota.config import SETTINGS, SettingError, audit_settings, coerce, resolve, with_travel_matrix
 from carerota.errors import InputError, Problem, Problems
 from carerota.findings import RULES
-from carerota.load import load_clients, load_payslips, load_rota, load_travel_matrix, load_workers
+from carerota.load import load_clients, load_payslips, load_rota, load_workers
 
 STATUSES = ("ok", "findings", "error")
 # The audit summary's scalar figures, under their JSON names: the batch CSV's columns after
@@ -156,10 +156,7 @@ def audit_file(job: BatchFile) -> tuple[dict, dict | None]:
     """(row, summary) for one file; an unreadable file is an ``error`` row, never an exception."""
     row = dict.fromkeys(COLUMNS) | {"file": job.rota, "status": "error", "error": ""}
     try:
-        settings = job.settings
-        if job.travel_matrix:
-            matrix = load_travel_matrix(job.travel_matrix, encoding=job.encoding)
-            settings = replace(settings, travel=replace(settings.travel, matrix=matrix))
+        settings = with_travel_matrix(job.settings, job.travel_matrix, job.encoding)
         result = audit(
             load_rota(job.rota, encoding=job.encoding),
             clients=load_clients(job.clients, encoding=job.encoding) if job.clients else None,

@@ -20,10 +20,9 @@ import typer
 from carerota import __version__, html_report, report
 from carerota.audit import CHECKS, AuditSettings, audit
 from carerota.batch import BatchFile, audit_files, expand, is_manifest, read_manifest
-from carerota.config import SettingError, audit_settings, read_policy, resolve
+from carerota.config import SettingError, audit_settings, read_policy, resolve, with_travel_matrix
 from carerota.errors import InputError, Problem
-from carerota.load import (TRAVEL_MODES, load_clients, load_payslips, load_rota, load_travel_matrix,
-                           load_workers)
+from carerota.load import TRAVEL_MODES, load_clients, load_payslips, load_rota, load_workers
 from carerota.plan import PlanSettings, plan_rota
 from carerota.tender import assess, cost_model, read_bids
 from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
@@ -103,14 +102,6 @@ def per_mode(values: list[str], defaults: dict[str, float], option: str, low: fl
 def check_output_folder(output: Path | None, option: str = "--output") -> None:
     if output is not None and output.parent and not output.parent.is_dir():
         raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint=option)
-
-
-def with_travel_matrix(settings: AuditSettings, path: Path | None, encoding: str) -> AuditSettings:
-    """The settings with their travel model using the matrix file, if one is given."""
-    if path is None:
-        return settings
-    matrix = load_travel_matrix(path, encoding=encoding)
-    return replace(settings, travel=replace(settings.travel, matrix=matrix))
 
 
 def write_output(text: str, output: Path | None) -> None:

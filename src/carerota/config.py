@@ -14,7 +14,7 @@ from carerota.audit import AuditSettings
 from carerota.checks.continuity import ContinuityPolicy
 from carerota.checks.visits import VisitPolicy
 from carerota.errors import InputError, Problem
-from carerota.load import TRAVEL_MODES
+from carerota.load import TRAVEL_MODES, load_travel_matrix
 from carerota.pay import PayPeriods
 from carerota.rates import WageFloor
 from carerota.travel import TravelModel
@@ -163,3 +163,11 @@ def audit_settings(p: dict, *, period_start: str | None = None, as_of: str | Non
         checks=checks or AuditSettings().checks,
         policy_source=policy_source,
     )
+
+
+def with_travel_matrix(settings: AuditSettings, path: str | Path | None, encoding: str = "utf-8") -> AuditSettings:
+    """The settings with their travel model using the matrix file, if one is given."""
+    if not path:
+        return settings
+    matrix = load_travel_matrix(path, encoding=encoding)
+    return replace(settings, travel=replace(settings.travel, matrix=matrix))

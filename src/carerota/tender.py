@@ -21,7 +21,8 @@ import pandas as pd
 
 from carerota.audit import AuditSettings, audit
 from carerota.errors import InputError, Problem, Problems
-from carerota.load import Rota, load_clients, load_rota, load_travel_matrix, load_workers
+from carerota.config import with_travel_matrix
+from carerota.load import Rota, load_clients, load_rota, load_workers
 from carerota.plan import plan_rota, unmonitored
 from carerota.rates import WageFloor, floor_rates
 from carerota.worktime import FIRST
@@ -260,9 +261,7 @@ class TenderResult:
 
 def bid_inputs(bid: Bid, settings: AuditSettings, clients: str | None, workers: str | None, encoding: str):
     """The bid's rota, client and worker tables, and settings with its travel matrix."""
-    if bid.travel_matrix:
-        matrix = load_travel_matrix(bid.travel_matrix, encoding=encoding)
-        settings = replace(settings, travel=replace(settings.travel, matrix=matrix))
+    settings = with_travel_matrix(settings, bid.travel_matrix, encoding)
     rota = load_rota(bid.rota, encoding=encoding)
     client_table = load_clients(bid.clients or clients, encoding=encoding) if (bid.clients or clients) else None
     worker_table = load_workers(bid.workers or workers, encoding=encoding) if (bid.workers or workers) else None
