@@ -20,7 +20,7 @@ import typer
 from carerota import __version__, html_report, report
 from carerota.audit import CHECKS, AuditSettings, audit
 from carerota.batch import BatchFile, audit_files, expand, is_manifest, read_manifest
-from carerota.config import SettingError, audit_settings, read_policy, resolve, with_travel_matrix
+from carerota.config import SETTINGS, SettingError, audit_settings, read_policy, resolve, with_travel_matrix
 from carerota.errors import InputError, Problem
 from carerota.load import TRAVEL_MODES, load_clients, load_payslips, load_rota, load_workers
 from carerota.plan import PlanSettings, plan_rota
@@ -115,6 +115,19 @@ def write_output(text: str, output: Path | None) -> None:
 
 def option_name(setting: str) -> str:
     return {"paid_gap": "--paid-gap/--split-gap"}.get(setting, "--" + setting.replace("_", "-"))
+
+
+def setting_flags(options: dict) -> dict:
+    """The policy settings (config.SETTINGS) a command's options give; None where not given."""
+    flags = {name: options.get(name) for name in SETTINGS}
+    if isinstance(flags["times"], Times):
+        flags["times"] = flags["times"].value
+    return flags
+
+
+def chosen_checks(only: list[Check]) -> tuple[str, ...]:
+    """--only's checks in pipeline order; all of them when none is named."""
+    return tuple(c for c in CHECKS if c in {o.value for o in only}) if only else CHECKS
 
 
 def write_table(render, output: Path | None) -> None:
@@ -243,12 +256,8 @@ def audit_command(
     """Audit a rota: pay against the wage floor with travel counted, visits, and continuity of care."""
     err = report.stderr_console(quiet)
     settings = settings_from_options(
-        err, {"wage": wage, "period": period, "times": times.value if times else None,
-              "paid_gap": paid_gap, "split_gap": split_gap, "min_visit": min_visit,
-              "clip_tolerance": clip_tolerance, "late_after": late_after, "continuity": continuity,
-              "team_size": team_size, "mode": mode},
-        period_start=period_start, as_of=as_of, speed_kmh=speed_kmh, circuity=circuity,
-        checks=tuple(c for c in CHECKS if c in {o.value for o in only}) if only else CHECKS)
+        err, setting_flags(locals()), period_start=period_start, as_of=as_of, speed_kmh=speed_kmh,
+        circuity=circuity, checks=chosen_checks(only))
     check_output_folder(output)
     check_output_folder(html, "--html")
 
@@ -330,11 +339,7 @@ def batch_command(
 ) -> None:
     """Audit many rotas at once: one summary row per file, for scripts and commissioners."""
     err = report.stderr_console(quiet)
-    flags = {"wage": wage, "period": period, "times": times.value if times else None,
-             "paid_gap": paid_gap, "split_gap": split_gap, "min_visit": min_visit,
-             "clip_tolerance": clip_tolerance, "late_after": late_after, "continuity": continuity,
-             "team_size": team_size, "mode": mode}
-    checks = tuple(c for c in CHECKS if c in {o.value for o in only}) if only else CHECKS
+    flags, checks = setting_flags(locals()), chosen_checks(only)
     settings = settings_from_options(err, flags, period_start=period_start, as_of=as_of, speed_kmh=speed_kmh,
                                      circuity=circuity, checks=checks)
     check_output_folder(output)
@@ -425,8 +430,8 @@ def tender_command(
     """Check tender bids: can each hourly price pay the wage floor once travel is paid?"""
     err = report.stderr_console(quiet)
     settings = settings_from_options(
-        err, {"wage": wage, "paid_gap": paid_gap, "split_gap": split_gap, "mode": mode},
-        period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity, checks=CHECKS)
+        err, setting_flags(locals()), period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity,
+        checks=CHECKS)
     overrides = dict(read_policy(Path.cwd())[0].get("tender", {}))
     for item in cost:
         name, _, value = item.partition("=")
@@ -518,9 +523,8 @@ def plan_command(
     """Plan the same visits with least travel, the named team kept and travel paid; show before and after."""
     err = report.stderr_console(quiet)
     settings = settings_from_options(
-        err, {"wage": wage, "paid_gap": paid_gap, "split_gap": split_gap, "min_visit": min_visit,
-              "continuity": continuity, "team_size": team_size, "mode": mode},
-        period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity, checks=CHECKS)
+        err, setting_flags(locals()), period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity,
+        checks=CHECKS)
     plan = checked(lambda _: PlanSettings(flex=flex, fix_short=fix_short, continuity_weight=continuity_weight,
                                           max_hours=max_hours, time_limit=time_limit, solution_limit=solution_limit,
                                           seed=seed, jobs=jobs, pay_model=pay_model.strip().lower()),

@@ -71,9 +71,9 @@ def cost_model(on: date, overrides: dict[str, float] | None = None) -> CostModel
     for name, value in (overrides or {}).items():
         if name not in values:
             raise ValueError(f"unknown cost parameter {name!r}; expected one of {', '.join(sorted(values))}")
-        if not 0 <= value < (1 if name.endswith("_share") or name.endswith("_rate") else 1e6):
-            raise ValueError(f"expected {name} to be at least 0{' and below 1' if name.endswith(('_share', '_rate')) else ''}, "
-                             f"got {value:g}")
+        fraction = name.endswith(("_share", "_rate"))  # shares and rates are fractions of pay or price
+        if not 0 <= value < (1 if fraction else 1e6):
+            raise ValueError(f"expected {name} to be at least 0{' and below 1' if fraction else ''}, got {value:g}")
         values[name], sources[name] = float(value), "given by the user"
     if values["overheads_share"] + values["surplus_share"] >= 1:
         raise ValueError("expected overheads_share + surplus_share to be below 1")
