@@ -157,7 +157,7 @@ def settings_from_options(err, flags: dict, *, period_start: str | None, as_of: 
         raise typer.BadParameter(str(error), param_hint=option_name(error.name)) from None
 
 
-# Options shared by audit and batch: declared once so their names and help stay the same.
+# Options shared by the commands: declared once so their names and help stay the same.
 CLIENTS_OPTION = typer.Option(None, "--clients", help="client_id,lat,lon[,named_team,postcode].")
 WORKERS_OPTION = typer.Option(None, "--workers", help="worker_id,age|date_of_birth,travel_mode,london.")
 PAYSLIPS_OPTION = typer.Option(
@@ -199,6 +199,9 @@ MODE_OPTION = typer.Option(
 SPEED_KMH_OPTION = typer.Option(
     [], "--speed-kmh", metavar="[MODE=]KMH",
     help="Average speed, for all modes or one (repeatable).")
+FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="Output format.")
+HTML_OPTION = typer.Option(None, "--html", metavar="FILE", help="Also write a self-contained HTML report to FILE.")
+ENCODING_OPTION = typer.Option("utf-8", "--encoding", help="Text encoding of the input files.")
 CIRCUITY_OPTION = typer.Option(
     [], "--circuity", metavar="[MODE=]FACTOR",
     help="Road distance ÷ straight-line distance (repeatable).")
@@ -245,12 +248,11 @@ def audit_command(
     mode: Optional[str] = MODE_OPTION,
     speed_kmh: list[str] = SPEED_KMH_OPTION,
     circuity: list[str] = CIRCUITY_OPTION,
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    fmt: Format = FORMAT_OPTION,
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout."),
-    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
-                                        help="Also write a self-contained HTML report to FILE."),
+    html: Optional[Path] = HTML_OPTION,
     top: int = typer.Option(20, "--top", help="Rows per table in the terminal report (0 for all)."),
-    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the input files."),
+    encoding: str = ENCODING_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
     """Audit a rota: pay against the wage floor with travel counted, visits, and continuity of care."""
@@ -330,11 +332,10 @@ def batch_command(
     speed_kmh: list[str] = SPEED_KMH_OPTION,
     circuity: list[str] = CIRCUITY_OPTION,
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Files audited at once \\[default: one per core]."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    fmt: Format = FORMAT_OPTION,
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the summary to FILE instead of stdout."),
-    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
-                                        help="Also write a self-contained HTML report to FILE."),
-    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the input files."),
+    html: Optional[Path] = HTML_OPTION,
+    encoding: str = ENCODING_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the summary only: no progress."),
 ) -> None:
     """Audit many rotas at once: one summary row per file, for scripts and commissioners."""
@@ -420,11 +421,10 @@ def tender_command(
     mode: Optional[str] = MODE_OPTION,
     speed_kmh: list[str] = SPEED_KMH_OPTION,
     circuity: list[str] = CIRCUITY_OPTION,
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    fmt: Format = FORMAT_OPTION,
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout."),
-    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
-                                        help="Also write a self-contained HTML report to FILE."),
-    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the input files."),
+    html: Optional[Path] = HTML_OPTION,
+    encoding: str = ENCODING_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
     """Check tender bids: can each hourly price pay the wage floor once travel is paid?"""
@@ -517,7 +517,7 @@ def plan_command(
     speed_kmh: list[str] = typer.Option([], "--speed-kmh", metavar="[MODE=]KMH", help="As for audit (repeatable)."),
     circuity: list[str] = typer.Option([], "--circuity", metavar="[MODE=]FACTOR", help="As for audit (repeatable)."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Format of the before/after report (stdout)."),
-    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the input files."),
+    encoding: str = ENCODING_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
     """Plan the same visits with least travel, the named team kept and travel paid; show before and after."""
