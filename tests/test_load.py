@@ -7,6 +7,7 @@ import pytest
 
 from carerota.errors import InputError
 from carerota.load import load_clients, load_payslips, load_rota, load_travel_matrix, load_workers
+from carerota.read import Reading
 
 
 def test_aliases_and_case_are_matched(write):
@@ -74,13 +75,32 @@ def test_bom_and_crlf_are_accepted(tmp_path):
     assert v.loc[0, "worker_id"] == "W1" and v.loc[0, "visit_pay"] == 5.5
 
 
-def test_cp1252_file_reads_with_encoding_option(tmp_path):
+def test_cp1252_file_is_detected_and_said_so(tmp_path):
+    """A Windows export (cp1252 £ and ë) reads without options; --encoding utf-8 makes it an error."""
     path = tmp_path / "r.csv"
     path.write_bytes("worker_id,client_id,start,end,visit_pay\nW1,Zoë,2026-11-02 08:00,2026-11-02 08:30,£5\n"
                      .encode("cp1252"))
+    rota = load_rota(path)
+    assert rota.visits.loc[0, "client_id"] == "Zoë" and rota.visits.loc[0, "visit_pay"] == 5
+    assert any("Windows-1252" in note for note in rota.notes)
     with pytest.raises(InputError, match="--encoding"):
+        load_rota(path, Reading(encoding="utf-8"))
+    assert load_rota(path, Reading(encoding="cp1252")).visits.loc[0, "client_id"] == "Zoë"
+
+
+def test_bytes_that_are_not_plausible_text_stay_an_error(tmp_path):
+    """cp1252 decodes any byte; only text a UK export would hold is read that way."""
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"worker_id,client_id,start,end\nW1,C\xff\xfe1,2026-11-02 08:00,2026-11-02 08:30\n")
+    with pytest.raises(InputError, match="row 2, column 'client_id'"):
         load_rota(path)
-    assert load_rota(path, encoding="cp1252").visits.loc[0, "client_id"] == "Zoë"
+
+
+def test_utf16_with_bom_reads(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes("worker_id,client_id,start,end\r\nW1,Zoë,2026-11-02 08:00,2026-11-02 08:30\r\n"
+                     .encode("utf-16"))
+    assert load_rota(path).visits.loc[0, "client_id"] == "Zoë"
 
 
 def test_money_with_pound_sign_and_thousands(write):

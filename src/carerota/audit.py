@@ -94,7 +94,9 @@ def audit(
     settings: AuditSettings | None = None,
 ) -> AuditResult:
     s = settings or AuditSettings()
-    notes = list(rota.notes)
+    tables = [t for t in (clients, workers) if t is not None]
+    notes = list(rota.notes) + [n for t in tables for n in t.attrs.get("notes", [])]
+    attribution = list(dict.fromkeys(rota.attribution + [a for t in tables for a in t.attrs.get("attribution", [])]))
     if rota.skipped_rows:
         notes.append(f"{rota.name}: skipped {len(rota.skipped_rows)} empty row(s): "
                      + ", ".join(map(str, rota.skipped_rows[:10])) + (" ..." if len(rota.skipped_rows) > 10 else ""))
@@ -144,6 +146,8 @@ def audit(
     findings = findings_frame(parts)
     summary = summarise(visits, table, client_table, findings, rota, s, travelled)
     summary["visits_outside_payslips"] = outside
+    if attribution:
+        summary["attribution"] = attribution
     return AuditResult(summary, table, client_table, flags, findings, notes, visits, s)
 
 

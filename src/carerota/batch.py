@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import io
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -22,6 +23,7 @@ from carerota.config import SETTINGS, SettingError, audit_settings, coerce, reso
 from carerota.errors import InputError, Problem, Problems
 from carerota.findings import RULES
 from carerota.load import load_clients, load_payslips, load_rota, load_workers
+from carerota.read import Reading, read_text
 
 STATUSES = ("ok", "findings", "error")
 # The audit summary's scalar figures, under their JSON names: the batch CSV's columns after
@@ -52,7 +54,7 @@ class BatchFile:
     workers: str | None = None
     payslips: str | None = None
     travel_matrix: str | None = None
-    encoding: str = "utf-8"
+    reading: Reading = Reading()
 
 
 @dataclass
@@ -92,14 +94,14 @@ def expand(paths: list[str], stdin_names: list[str] | None = None) -> list[str]:
     return out
 
 
-def is_manifest(path: str, encoding: str) -> bool:
+def is_manifest(path: str) -> bool:
     """A manifest is a CSV whose header has a ``rota`` column (a rota has worker_id, never rota)."""
     if not Path(path).is_file():
         return False
     try:
-        with open(path, encoding=encoding, newline="") as fh:
+        with open(path, encoding="utf-8", errors="replace", newline="") as fh:
             header = next(csv.reader(fh), [])
-    except (UnicodeDecodeError, OSError):
+    except OSError:
         return False
     names = [h.strip().lstrip("\ufeff").lower() for h in header]
     return "rota" in names and "worker_id" not in names
@@ -110,8 +112,7 @@ def read_manifest(path: str, base: BatchFile, flags: dict, policy: dict,
     """The files of a manifest CSV: ``rota`` plus optional per-file paths (clients, workers, payslips,
     travel_matrix, relative to the manifest) and settings (wage, period, min_visit, ...). A cell
     beats the command line, which beats the policy file. Every bad cell is reported at once."""
-    with open(path, encoding=base.encoding, newline="") as fh:
-        table = list(csv.DictReader(fh))
+    table = list(csv.DictReader(io.StringIO(read_text(path, base.reading), newline="")))
     folder = Path(path).parent
     problems = Problems()
     known = {"rota", *FILE_OPTIONS, *MANIFEST_SETTINGS}
@@ -144,7 +145,7 @@ def read_manifest(path: str, base: BatchFile, flags: dict, policy: dict,
             return str(folder / cell) if not Path(cell).is_absolute() else cell
 
         out.append(BatchFile(located("rota"), settings, located("clients"), located("workers"),
-                             located("payslips"), located("travel_matrix"), base.encoding))
+                             located("payslips"), located("travel_matrix"), base.reading))
     if problems.listed:
         raise InputError(problems.listed, omitted=problems.omitted)
     if not out:
@@ -156,12 +157,12 @@ def audit_file(job: BatchFile) -> tuple[dict, dict | None]:
     """(row, summary) for one file; an unreadable file is an ``error`` row, never an exception."""
     row = dict.fromkeys(COLUMNS) | {"file": job.rota, "status": "error", "error": ""}
     try:
-        settings = with_travel_matrix(job.settings, job.travel_matrix, job.encoding)
+        settings = with_travel_matrix(job.settings, job.travel_matrix, job.reading)
         result = audit(
-            load_rota(job.rota, encoding=job.encoding),
-            clients=load_clients(job.clients, encoding=job.encoding) if job.clients else None,
-            workers=load_workers(job.workers, encoding=job.encoding) if job.workers else None,
-            payslips=load_payslips(job.payslips, encoding=job.encoding) if job.payslips else None,
+            load_rota(job.rota, job.reading),
+            clients=load_clients(job.clients, job.reading) if job.clients else None,
+            workers=load_workers(job.workers, job.reading) if job.workers else None,
+            payslips=load_payslips(job.payslips, job.reading) if job.payslips else None,
             settings=settings,
         )
     except InputError as error:

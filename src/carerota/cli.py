@@ -24,6 +24,8 @@ from carerota.config import SETTINGS, SettingError, audit_settings, read_policy,
 from carerota.errors import InputError, Problem
 from carerota.load import TRAVEL_MODES, load_clients, load_payslips, load_rota, load_workers
 from carerota.plan import PlanSettings, plan_rota
+from carerota.read import DELIMITER_NAMES, Reading, parse_mapping
+from carerota.schema import PROFILES
 from carerota.tender import assess, cost_model, read_bids
 from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
 
@@ -140,6 +142,25 @@ def write_table(render, output: Path | None) -> None:
     write_output(buffer.getvalue(), output)
 
 
+def reading_from_options(err, *, encoding: str, delimiter: str | None, sheet: str | None, maps: list[str],
+                         profile: str, postcodes: Path | None) -> Reading:
+    """How to read the inputs: --map entries on top of carerota.toml's [columns]."""
+    if profile not in ("auto", "none", *PROFILES):
+        raise typer.BadParameter(f"expected auto, none or one of {', '.join(PROFILES)}, got {profile!r}",
+                                 param_hint="--profile")
+    try:
+        columns = dict(read_policy(Path.cwd())[0].get("columns", {}))
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
+    columns.update(checked(parse_mapping, maps, "--map"))
+    if delimiter is not None and len(DELIMITER_NAMES.get(delimiter.lower(), delimiter)) != 1:
+        raise typer.BadParameter(f"expected one character or tab, comma, semicolon, pipe; got {delimiter!r}",
+                                 param_hint="--delimiter")
+    return Reading(encoding=encoding, delimiter=delimiter, sheet=sheet, columns=columns, profile=profile,
+                   postcodes=str(postcodes) if postcodes else None)
+
+
 def settings_from_options(err, flags: dict, *, period_start: str | None, as_of: str | None,
                           speed_kmh: list[str], circuity: list[str], checks: tuple[str, ...]) -> AuditSettings:
     """Audit settings from flags, then the policy file, then defaults; a bad value is a usage error."""
@@ -201,7 +222,21 @@ SPEED_KMH_OPTION = typer.Option(
     help="Average speed, for all modes or one (repeatable).")
 FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="Output format.")
 HTML_OPTION = typer.Option(None, "--html", metavar="FILE", help="Also write a self-contained HTML report to FILE.")
-ENCODING_OPTION = typer.Option("utf-8", "--encoding", help="Text encoding of the input files.")
+ENCODING_OPTION = typer.Option(
+    "auto", "--encoding", help="Text encoding of the input files: auto (UTF-8, UTF-16 or Windows-1252), or any "
+    "Python codec name.")
+DELIMITER_OPTION = typer.Option(
+    None, "--delimiter", metavar="CHAR", help="Field separator of CSV input (, ; tab |) \\[default: detected].")
+SHEET_OPTION = typer.Option(None, "--sheet", metavar="NAME", help="Sheet of a spreadsheet input (name or number) "
+                            "\\[default: the first].")
+MAP_OPTION = typer.Option(
+    [], "--map", metavar="FIELD=HEADER",
+    help="Read a column as a field (repeatable), e.g. worker_id=CarerRef; clients.postcode=PostCode for another file.")
+PROFILE_OPTION = typer.Option(
+    "auto", "--profile", help="Layout of the rota: " + ", ".join(PROFILES) + ", auto (detect from the header) or none.")
+POSTCODES_OPTION = typer.Option(
+    None, "--postcodes", metavar="PATH", envvar="CAREROTA_POSTCODES",
+    help="Postcode table made by 'carerota postcodes import' \\[default: in the user data folder].")
 CIRCUITY_OPTION = typer.Option(
     [], "--circuity", metavar="[MODE=]FACTOR",
     help="Road distance ÷ straight-line distance (repeatable).")
@@ -253,6 +288,11 @@ def audit_command(
     html: Optional[Path] = HTML_OPTION,
     top: int = typer.Option(20, "--top", help="Rows per table in the terminal report (0 for all)."),
     encoding: str = ENCODING_OPTION,
+    delimiter: Optional[str] = DELIMITER_OPTION,
+    sheet: Optional[str] = SHEET_OPTION,
+    maps: list[str] = MAP_OPTION,
+    profile: str = PROFILE_OPTION,
+    postcodes: Optional[Path] = POSTCODES_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
     """Audit a rota: pay against the wage floor with travel counted, visits, and continuity of care."""
@@ -260,18 +300,20 @@ def audit_command(
     settings = settings_from_options(
         err, setting_flags(locals()), period_start=period_start, as_of=as_of, speed_kmh=speed_kmh,
         circuity=circuity, checks=chosen_checks(only))
+    reading = reading_from_options(err, encoding=encoding, delimiter=delimiter, sheet=sheet, maps=maps,
+                                   profile=profile, postcodes=postcodes)
     check_output_folder(output)
     check_output_folder(html, "--html")
 
     try:
         with report.working(err, "Reading the rota…"):
-            loaded = load_rota(rota, encoding=encoding)
-            settings = with_travel_matrix(settings, travel_matrix, encoding)
+            loaded = load_rota(rota, reading)
+            settings = with_travel_matrix(settings, travel_matrix, reading)
             result = audit(
                 loaded,
-                clients=load_clients(clients, encoding=encoding) if clients else None,
-                workers=load_workers(workers, encoding=encoding) if workers else None,
-                payslips=load_payslips(payslips, encoding=encoding) if payslips else None,
+                clients=load_clients(clients, reading) if clients else None,
+                workers=load_workers(workers, reading) if workers else None,
+                payslips=load_payslips(payslips, reading) if payslips else None,
                 settings=settings,
             )
     except InputError as error:
@@ -336,6 +378,11 @@ def batch_command(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the summary to FILE instead of stdout."),
     html: Optional[Path] = HTML_OPTION,
     encoding: str = ENCODING_OPTION,
+    delimiter: Optional[str] = DELIMITER_OPTION,
+    sheet: Optional[str] = SHEET_OPTION,
+    maps: list[str] = MAP_OPTION,
+    profile: str = PROFILE_OPTION,
+    postcodes: Optional[Path] = POSTCODES_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the summary only: no progress."),
 ) -> None:
     """Audit many rotas at once: one summary row per file, for scripts and commissioners."""
@@ -345,14 +392,16 @@ def batch_command(
                                      circuity=circuity, checks=checks)
     check_output_folder(output)
     check_output_folder(html, "--html")
+    reading = reading_from_options(err, encoding=encoding, delimiter=delimiter, sheet=sheet, maps=maps,
+                                   profile=profile, postcodes=postcodes)
     base = BatchFile("", settings, *(str(p) if p else None for p in (clients, workers, payslips, travel_matrix)),
-                     encoding=encoding)
+                     reading=reading)
     try:
         names = expand(files, sys.stdin.read().splitlines() if "-" in files else None)
         policy, _ = read_policy(Path.cwd())
         jobs_list = []
         for name in names:
-            if name in files and is_manifest(name, encoding):  # a manifest is named, never found in a folder
+            if name in files and is_manifest(name):  # a manifest is named, never found in a folder
                 jobs_list += read_manifest(name, base, flags, policy, {
                     "period_start": period_start, "as_of": as_of, "travel": settings.travel, "checks": checks,
                     "policy_source": settings.policy_source})
@@ -425,6 +474,11 @@ def tender_command(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout."),
     html: Optional[Path] = HTML_OPTION,
     encoding: str = ENCODING_OPTION,
+    delimiter: Optional[str] = DELIMITER_OPTION,
+    sheet: Optional[str] = SHEET_OPTION,
+    maps: list[str] = MAP_OPTION,
+    profile: str = PROFILE_OPTION,
+    postcodes: Optional[Path] = POSTCODES_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
     """Check tender bids: can each hourly price pay the wage floor once travel is paid?"""
@@ -444,14 +498,16 @@ def tender_command(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--cost") from None
     plan = PlanSettings(flex=flex, time_limit=time_limit, solution_limit=solution_limit, jobs=jobs) if plan_bids else None
+    reading = reading_from_options(err, encoding=encoding, delimiter=delimiter, sheet=sheet, maps=maps,
+                                   profile=profile, postcodes=postcodes)
     check_output_folder(output)
     check_output_folder(html, "--html")
     try:
-        bid_list = read_bids(str(bids), encoding)
+        bid_list = read_bids(str(bids), reading)
         with report.progress(err, len(bid_list), "Costing bids") as advance:
             result = assess(bid_list, settings, clients=str(clients) if clients else None,
                             workers=str(workers) if workers else None, overrides=overrides, plan=plan,
-                            encoding=encoding, progress=advance)
+                            reading=reading, progress=advance)
     except InputError as error:
         report.print_error(err, error.message())
         raise typer.Exit(EXIT_ERROR) from None
@@ -518,6 +574,11 @@ def plan_command(
     circuity: list[str] = typer.Option([], "--circuity", metavar="[MODE=]FACTOR", help="As for audit (repeatable)."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Format of the before/after report (stdout)."),
     encoding: str = ENCODING_OPTION,
+    delimiter: Optional[str] = DELIMITER_OPTION,
+    sheet: Optional[str] = SHEET_OPTION,
+    maps: list[str] = MAP_OPTION,
+    profile: str = PROFILE_OPTION,
+    postcodes: Optional[Path] = POSTCODES_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
     """Plan the same visits with least travel, the named team kept and travel paid; show before and after."""
@@ -529,13 +590,15 @@ def plan_command(
                                           max_hours=max_hours, time_limit=time_limit, solution_limit=solution_limit,
                                           seed=seed, jobs=jobs, pay_model=pay_model.strip().lower()),
                    None, "--pay-model")
+    reading = reading_from_options(err, encoding=encoding, delimiter=delimiter, sheet=sheet, maps=maps,
+                                   profile=profile, postcodes=postcodes)
     check_output_folder(output)
     try:
         with report.working(err, "Reading the rota…"):
-            loaded = load_rota(rota, encoding=encoding)
-            settings = with_travel_matrix(settings, travel_matrix, encoding)
-            client_table = load_clients(clients, encoding=encoding) if clients else None
-            worker_table = load_workers(workers, encoding=encoding) if workers else None
+            loaded = load_rota(rota, reading)
+            settings = with_travel_matrix(settings, travel_matrix, reading)
+            client_table = load_clients(clients, reading) if clients else None
+            worker_table = load_workers(workers, reading) if workers else None
         days = loaded.visits["start"].dt.tz_convert("Europe/London").dt.date.nunique()
         with report.progress(err, days, "Planning days") as advance:
             result = plan_rota(loaded, clients=client_table, workers=worker_table, plan=plan, settings=settings,

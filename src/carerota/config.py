@@ -15,6 +15,8 @@ from carerota.checks.continuity import ContinuityPolicy
 from carerota.checks.visits import VisitPolicy
 from carerota.errors import InputError, Problem
 from carerota.load import TRAVEL_MODES, load_travel_matrix
+from carerota.read import Reading, parse_mapping
+from carerota.schema import FILES
 from carerota.pay import PayPeriods
 from carerota.rates import WageFloor
 from carerota.travel import TravelModel
@@ -63,9 +65,13 @@ def parse(path: Path, pick) -> dict | None:
         if name == "tender" and isinstance(value, dict):
             out["tender"] = cost_overrides(path, value)
             continue
+        if name == "columns" and isinstance(value, dict):
+            out["columns"] = column_mapping(path, value)
+            continue
         if name not in SETTINGS:
             raise InputError(Problem(str(path), f"unknown setting {key!r}; expected one of "
-                                     + ", ".join(k.replace("_", "-") for k in SETTINGS)))
+                                     + ", ".join(k.replace("_", "-") for k in SETTINGS)
+                                     + ", or a [columns] or [tender] table"))
         kind = SETTINGS[name][0]
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
         if kind is str and not isinstance(value, str) and not (name == "wage" and numeric):
@@ -76,6 +82,22 @@ def parse(path: Path, pick) -> dict | None:
             raise InputError(Problem(str(path), f"expected {key} to be a whole number, got {value!r}"))
         out[name] = str(value) if name == "wage" else kind(value)
     return out
+
+
+def column_mapping(path: Path, table: dict) -> dict[str, str]:
+    """The ``[columns]`` table: field = "Header" (``[columns.clients]`` for another file), as --map."""
+    flat = {}
+    for key, value in table.items():
+        if isinstance(value, dict) and key in FILES:
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
+        elif isinstance(value, str):
+            flat[key] = value
+        else:
+            raise InputError(Problem(str(path), f"expected columns.{key} to be a column name, got {value!r}"))
+    try:
+        return parse_mapping(flat)
+    except ValueError as error:
+        raise InputError(Problem(str(path), f"[columns]: {error}")) from None
 
 
 def cost_overrides(path: Path, table: dict) -> dict[str, float]:
@@ -165,9 +187,9 @@ def audit_settings(p: dict, *, period_start: str | None = None, as_of: str | Non
     )
 
 
-def with_travel_matrix(settings: AuditSettings, path: str | Path | None, encoding: str = "utf-8") -> AuditSettings:
+def with_travel_matrix(settings: AuditSettings, path: str | Path | None, reading: Reading = Reading()) -> AuditSettings:
     """The settings with their travel model using the matrix file, if one is given."""
     if not path:
         return settings
-    matrix = load_travel_matrix(path, encoding=encoding)
+    matrix = load_travel_matrix(path, reading)
     return replace(settings, travel=replace(settings.travel, matrix=matrix))

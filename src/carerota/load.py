@@ -1,109 +1,26 @@
-"""Reading rota, client, worker, payslip and travel-matrix files into canonical DataFrames.
+"""Typed, checked DataFrames from the input files: visits, clients, workers, payslips, travel matrix.
 
-Everything is read as text first (pyarrow's CSV reader, only the columns needed) and then parsed
-column by column with vectorised pandas, so that every bad cell can be reported with its file, row
-and column instead of failing on the first one. Row numbers are the line numbers a text editor
-shows (the header is row 1).
+``carerota.read`` turns a file into text columns with canonical names; here each column is parsed
+with vectorised pandas and every bad cell is reported with its file, row and column.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import sys
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from carerota.errors import InputError, Problem, Problems
+from carerota.read import Reading, Table, read_table
 
 LOCAL_TZ = "Europe/London"
 TRAVEL_MODES = ("drive", "walk", "cycle", "transit")
 MAX_VISIT_HOURS = 24
-
-
-@dataclass(frozen=True)
-class Column:
-    """A canonical column: the names it may go by in an export, and whether a file must have it."""
-
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-
-
-ROTA_COLUMNS = {
-    "visit_id": Column(("visit_ref", "visit_no", "visit_number", "call_id", "appointment_id")),
-    "worker_id": Column(
-        ("worker", "carer_id", "carer", "carer_ref", "care_worker_id", "staff_id", "employee_id",
-         "worker_ref"),
-        required=True,
-    ),
-    "client_id": Column(
-        ("client", "client_ref", "service_user_id", "service_user", "service_user_ref", "su_id",
-         "customer_id"),
-        required=True,
-    ),
-    "start": Column(
-        ("start_time", "planned_start", "scheduled_start", "start_datetime", "visit_start"),
-        required=True,
-    ),
-    "end": Column(
-        ("end_time", "planned_end", "scheduled_end", "end_datetime", "visit_end"), required=True
-    ),
-    "actual_start": Column(("check_in", "checkin", "actual_start_time", "clock_in")),
-    "actual_end": Column(("check_out", "checkout", "actual_end_time", "clock_out")),
-    "lat": Column(("latitude",)),
-    "lon": Column(("longitude", "lng", "long")),
-    "visit_pay": Column(("pay_per_visit", "visit_fee")),
-    "hourly_rate": Column(("rate_per_hour", "pay_rate", "hourly_pay")),
-    "travel_pay": Column(("travel_payment",)),
-    "mileage_pay": Column(("mileage", "mileage_allowance")),
-    "visit_type": Column(("service_type", "call_type")),
-    "agreed_short": Column(("short_agreed",)),
-    "window_start": Column(("earliest_start", "window_from")),
-    "window_end": Column(("latest_start", "window_to")),
-    "required_skill": Column(("skill", "skill_required")),
-}
-
-CLIENT_COLUMNS = {
-    "client_id": ROTA_COLUMNS["client_id"],
-    "lat": ROTA_COLUMNS["lat"],
-    "lon": ROTA_COLUMNS["lon"],
-    "named_team": Column(("team", "named_workers")),
-    "postcode": Column(("post_code", "postal_code")),
-}
-
-WORKER_COLUMNS = {
-    "worker_id": ROTA_COLUMNS["worker_id"],
-    "age": Column(),
-    "date_of_birth": Column(("dob", "birth_date")),
-    "travel_mode": Column(("mode", "transport")),
-    "london": Column(("in_london", "london_weighting")),
-    "home_lat": Column(("home_latitude",)),
-    "home_lon": Column(("home_longitude", "home_lng")),
-    "skills": Column(("skill_set", "qualifications")),
-    "availability": Column(("available", "shifts")),
-}
-
-PAYSLIP_COLUMNS = {
-    "worker_id": ROTA_COLUMNS["worker_id"],
-    "period_start": Column(("pay_period_start", "from"), required=True),
-    "period_end": Column(("pay_period_end", "to"), required=True),
-    "gross_pay": Column(("gross", "pay"), required=True),
-    "expenses": Column(("expenses_paid",)),
-}
-
-MATRIX_COLUMNS = {
-    "from_client": Column(("from", "origin"), required=True),
-    "to_client": Column(("to", "destination"), required=True),
-    "minutes": Column(("travel_minutes", "duration_minutes"), required=True),
-    "km": Column(("distance_km",)),
-}
 
 MODE_ALIASES = {
     "drive": "drive", "driving": "drive", "car": "drive", "driver": "drive",
@@ -116,16 +33,6 @@ FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
 
 
 @dataclass
-class Table:
-    """A file read as text: canonical column names, one string column each, and the line numbers."""
-
-    name: str
-    frame: pd.DataFrame
-    rows: np.ndarray
-    skipped_rows: list[int] = field(default_factory=list)
-
-
-@dataclass
 class Rota:
     """The visits of a rota, canonical and typed, with what loading had to tell the user."""
 
@@ -134,188 +41,7 @@ class Rota:
     skipped_rows: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     monitored: bool = False  # the file has call-monitoring (actual time) columns
-
-
-def display_name(source: str | Path) -> str:
-    return "<stdin>" if str(source) == "-" else str(source)
-
-
-def read_bytes(source: str | Path) -> bytes:
-    if str(source) == "-":
-        return sys.stdin.buffer.read()
-    path = Path(source)
-    if path.is_dir():
-        raise InputError(Problem(str(path), "expected a CSV file, found a folder"))
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(Problem(str(path), "file not found")) from None
-    except OSError as err:
-        raise InputError(Problem(str(path), f"cannot be read: {err.strerror}")) from None
-
-
-def decode(data: bytes, name: str, encoding: str) -> bytes:
-    """Return UTF-8 bytes without a BOM, or say which row holds the first byte that is not text."""
-    if b"\x00" in data[:65536]:
-        raise InputError(
-            Problem(name, "looks like a binary file (it contains NUL bytes), expected CSV text"),
-            hint="Export the rota as CSV (comma-separated values) from your rostering system.",
-        )
-    if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            row, column = where_is(data, err.start)
-            raise InputError(
-                Problem(name, f"expected UTF-8 text, found the byte 0x{data[err.start]:02x}", row, column),
-                hint="Save the file as UTF-8, or give its encoding, e.g. --encoding cp1252.",
-            ) from None
-        return data
-    try:
-        return data.decode(encoding).lstrip("\ufeff").encode("utf-8")
-    except LookupError:
-        raise InputError(Problem(name, f"unknown encoding {encoding!r}")) from None
-    except UnicodeDecodeError as err:
-        row, column = where_is(data, err.start)
-        raise InputError(Problem(name, f"expected {encoding} text, found the byte 0x{data[err.start]:02x}",
-                                 row, column)) from None
-
-
-def header_fields(data: bytes) -> tuple[str, list[str]]:
-    """The delimiter and the column names of the first line."""
-    first_line = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
-    delimiter = sniff_delimiter(first_line)
-    return delimiter, next(csv.reader([first_line], delimiter=delimiter), [])
-
-
-def where_is(data: bytes, offset: int) -> tuple[int, str | None]:
-    """Row and column holding a byte offset (columns counted by separators, ignoring quotes)."""
-    row = data.count(b"\n", 0, offset) + 1
-    delimiter, names = header_fields(data)
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    position = data[line_start:offset].count(delimiter.encode())
-    return row, names[position] if position < len(names) else None
-
-
-def sniff_delimiter(header: str) -> str:
-    """Comma unless the header clearly uses another separator (spreadsheets in some locales use ;)."""
-    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
-    return "," if counts[","] or not counts[best] else best
-
-
-def normalise(name: str) -> str:
-    return re.sub(r"[\s\-./]+", "_", name.strip().lower()).strip("_")
-
-
-def match_columns(header: list[str], schema: dict[str, Column], name: str) -> dict[str, int]:
-    """Map canonical names to header positions, case-insensitively and through aliases."""
-    lookup = {}
-    for canonical, column in schema.items():
-        for alias in (canonical, *column.aliases):
-            lookup[normalise(alias)] = canonical
-    found: dict[str, int] = {}
-    problems = Problems()
-    for position, raw in enumerate(header):
-        canonical = lookup.get(normalise(raw))
-        if canonical is None:
-            continue
-        if canonical in found:
-            problems.add(Problem(
-                name, f"two columns mean '{canonical}' ('{header[found[canonical]]}' and '{raw}'); "
-                "keep one", 1, raw))
-            continue
-        found[canonical] = position
-    for canonical, column in schema.items():
-        if column.required and canonical not in found:
-            names = ", ".join((canonical, *column.aliases[:4]))
-            problems.add(Problem(
-                name, f"missing required column '{canonical}' (a column named one of: {names})", 1))
-    if problems:
-        problems.hint("The header row has: " + ", ".join(header) + ".")
-    problems.raise_if_any()
-    return found
-
-
-def record_lines(text: bytes) -> np.ndarray | None:
-    """Line numbers of the non-blank lines (pyarrow skips blank ones), or None when there are none."""
-    if b"\n\n" not in text and b"\n\r\n" not in text:
-        return None
-    buf = np.frombuffer(text, dtype=np.uint8)
-    ends = np.flatnonzero(buf == ord("\n"))
-    starts = np.concatenate(([0], ends + 1))
-    stops = np.concatenate((ends, [len(buf)]))
-    length = stops - starts
-    has_cr = (length == 1) & (buf[np.minimum(starts, len(buf) - 1)] == ord("\r"))
-    blank = (length == 0) | has_cr
-    return np.flatnonzero(~blank) + 1
-
-
-def read_table(
-    source: str | Path, schema: dict[str, Column], *, encoding: str = "utf-8", what: str = "rota"
-) -> Table:
-    """Read a CSV as text columns named canonically; fail with every structural problem found."""
-    name = display_name(source)
-    data = decode(read_bytes(source), name, encoding)
-    if not data.strip():
-        raise InputError(Problem(
-            name, f"expected a header row naming the columns, then one row per {what}; the file is empty", 1))
-    delimiter, header = header_fields(data)
-    found = match_columns(header, schema, name)
-    positions = sorted(found.values())
-    generic = [f"c{i}" for i in range(len(header))]
-
-    def parse(threads: bool, bad: list) -> pa.Table:
-        def on_bad_row(row) -> str:
-            bad.append(row)
-            return "skip"
-
-        return pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=generic, skip_rows=1, use_threads=threads),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_bad_row),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=[generic[p] for p in positions],
-                column_types={generic[p]: pa.string() for p in positions},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-
-    bad: list = []
-    try:
-        table = parse(True, bad)
-    except pa.ArrowInvalid as err:
-        raise InputError(Problem(name, f"is not a readable CSV file: {err}")) from None
-    lines = record_lines(data)
-    if bad:
-        bad = []
-        parse(False, bad)  # single-threaded, so pyarrow can number the bad rows
-        problems = Problems()
-        for row in bad:
-            number = row.number  # counts the header and skips blank lines, like ``record_lines``
-            line = int(lines[number - 1]) if lines is not None and number else number
-            problems.add(Problem(
-                name, f"has {row.actual_columns} fields, expected {row.expected_columns} "
-                f"like the header", line, value=row.text[:80]))
-        problems.hint(f"Check for missing or extra '{delimiter}' separators or unclosed quotes.")
-        problems.raise_if_any()
-
-    frame = table.to_pandas()
-    frame.columns = [canonical for canonical, _ in sorted(found.items(), key=lambda kv: kv[1])]
-    for canonical in frame.columns:
-        frame[canonical] = frame[canonical].astype("string").str.strip()
-    rows = (lines[1 : len(frame) + 1] if lines is not None else np.arange(2, len(frame) + 2))
-    empty = (frame == "").all(axis=1).to_numpy()
-    skipped = rows[empty].tolist()
-    if empty.any():
-        frame, rows = frame.loc[~empty].reset_index(drop=True), rows[~empty]
-    if frame.empty:
-        raise InputError(Problem(name, f"expected a {what} row after the header; found none",
-                                 None if skipped else 2))
-    return Table(name, frame, np.asarray(rows), skipped)
+    attribution: list[str] = field(default_factory=list)  # required by the postcode data's licence
 
 
 # --- typed columns -------------------------------------------------------------------------------
@@ -405,32 +131,95 @@ def parse_naive_or_utc(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return naive, utc
 
 
-def datetime_columns(
-    t: Table, start_col: str, end_col: str, problems: Problems, notes: list[str], *, required: bool
-) -> tuple[pd.Series, pd.Series]:
-    """Start and end times in UTC from local or offset text; ambiguous ends follow their start."""
-    expected = "a date and time such as 2026-11-02 08:00 or 02/11/2026 08:00"
-    parsed = {}
-    for col in (start_col, end_col):
-        s = t.frame[col] if col in t.frame else pd.Series("", index=t.frame.index, dtype="string")
-        naive, utc = parse_naive_or_utc(s)
-        empty = blank(s).to_numpy()
-        bad = ~empty & naive.isna().to_numpy() & utc.isna().to_numpy()
-        if bad.any():
-            problems.add_rows(t.name, t.rows[bad], col, s[bad], f"expected {expected}")
-        if required and empty.any():
-            problems.add_rows(t.name, t.rows[empty], col, s[empty], f"expected {expected}, found a blank cell")
-        parsed[col] = (naive, utc)
-    (start_naive, start_utc), (end_naive, end_utc) = parsed[start_col], parsed[end_col]
+EXPECTED_TIME = "a date and time such as 2026-11-02 08:00 or 02/11/2026 08:00"
+TIME_OF_DAY = r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?|24:00(?::00)?"
+CLOCK_DURATION = r"\d{1,2}:[0-5]\d(?::[0-5]\d)?"
+DAY = pd.Timedelta(days=1)
+
+
+def read_times(t: Table, col: str, problems: Problems, *, required: bool,
+               day: pd.Series | None) -> tuple[pd.Series, pd.Series]:
+    """(naive local, UTC) times of a column, NaT where absent or bad (and reported). A time of day
+    (08:00) is put on ``day``, a naive local date; without one it is an error."""
+    s = t.frame[col] if col in t.frame else pd.Series("", index=t.frame.index, dtype="string")
+    clock = s.str.fullmatch(TIME_OF_DAY).fillna(False).to_numpy(bool)
+    naive, utc = parse_naive_or_utc(s.where(~clock, ""))
+    empty = blank(s).to_numpy()
+    if clock.any() and day is not None:
+        text = s[clock]
+        since_midnight = pd.to_timedelta(text.where(text.str.count(":") == 2, text + ":00"))
+        naive[clock] = (day[clock] + since_midnight).to_numpy()
+    bad = ~empty & ~clock & naive.isna().to_numpy() & utc.isna().to_numpy()
+    if bad.any():
+        problems.add_rows(t.name, t.rows[bad], col, s[bad], f"expected {EXPECTED_TIME}")
+    if clock.any() and day is None:
+        problems.add_rows(t.name, t.rows[clock], col, s[clock],
+                          f"expected {EXPECTED_TIME} (a time of day needs a date column)")
+    if required and empty.any():
+        problems.add_rows(t.name, t.rows[empty], col, s[empty], f"expected {EXPECTED_TIME}, found a blank cell")
+    return naive, utc
+
+
+def local_naive(naive: pd.Series, utc: pd.Series) -> pd.Series:
+    """Wall-clock UK time of each value, whichever way it was given."""
+    return naive.where(naive.notna(), utc.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None))
+
+
+def duration_column(t: Table, col: str, problems: Problems) -> pd.Series:
+    """Minutes from ``30`` or ``00:30[:00]``; blank is NaN."""
+    s = t.frame[col]
+    clock = s.str.fullmatch(CLOCK_DURATION).fillna(False).to_numpy(bool)
+    minutes = pd.to_numeric(s.where(~clock, ""), errors="coerce").astype("float64")
+    if clock.any():
+        text = s[clock]
+        minutes[clock] = pd.to_timedelta(text.where(text.str.count(":") == 2, text + ":00")).dt.total_seconds() / 60
+    v = minutes.to_numpy()
+    bad = ~blank(s).to_numpy() & ~(np.isfinite(v) & (v >= 0) & (v <= MAX_VISIT_HOURS * 60))
+    if bad.any():
+        problems.add_rows(t.name, t.rows[bad], col, s[bad],
+                          f"expected a duration of at most {MAX_VISIT_HOURS} hours: minutes (30) or HH:MM (00:30)")
+    return minutes.where(~bad)
+
+
+def interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: list[str], *, required: bool,
+             day: pd.Series | None, near: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Start and end in UTC from (start, end, duration) columns.
+
+    Times of day are put on ``day``; a start given as a time of day is moved by a day if that brings
+    it within 12 hours of ``near`` (a check-in just after midnight for a visit planned just before),
+    and an end given as a time of day is the first such time at or after its start. Without an end,
+    the duration is added to the start as elapsed time.
+    """
+    start_col, end_col, duration_col = cols
+    start_naive, start_utc = read_times(t, start_col, problems, required=required, day=day)
+    if near is not None:
+        gap = start_naive - near
+        start_naive = start_naive.where(~(gap > 12 * pd.Timedelta(hours=1)), start_naive - DAY)
+        start_naive = start_naive.where(~(gap < -12 * pd.Timedelta(hours=1)), start_naive + DAY)
     start, amb_s, gap_s = localise(start_naive, np.ones(len(start_naive), bool))
     start = start.where(start_naive.notna(), start_utc)
-    # An ambiguous end is read as BST unless that puts it before its start (a visit across 01:00-02:00
-    # on the night the clocks go back).
-    end_first, _, _ = localise(end_naive, np.ones(len(end_naive), bool))
-    prefer_dst = ~(end_first <= start).fillna(False).to_numpy(bool)
-    end, amb_e, gap_e = localise(end_naive, prefer_dst)
-    end = end.where(end_naive.notna(), end_utc)
-    ambiguous, skipped = int(amb_s.sum() + amb_e.sum()), int(gap_s.sum() + gap_e.sum())
+    ambiguous, skipped = int(amb_s.sum()), int(gap_s.sum())
+    if end_col in t.frame or duration_col not in t.frame:
+        start_day = local_naive(start_naive, start_utc).dt.normalize()
+        end_naive, end_utc = read_times(t, end_col, problems, required=required, day=start_day)
+        clock = t.frame[end_col].str.fullmatch(TIME_OF_DAY).fillna(False).to_numpy(bool) if end_col in t.frame \
+            else np.zeros(len(t.frame), bool)
+        before = clock & (end_naive < local_naive(start_naive, start_utc)).fillna(False).to_numpy(bool)
+        end_naive = end_naive.where(~before, end_naive + DAY)
+        # An ambiguous end is read as BST unless that puts it before its start (a visit across
+        # 01:00-02:00 on the night the clocks go back).
+        end_first, _, _ = localise(end_naive, np.ones(len(end_naive), bool))
+        prefer_dst = ~(end_first <= start).fillna(False).to_numpy(bool)
+        end, amb_e, gap_e = localise(end_naive, prefer_dst)
+        end = end.where(end_naive.notna(), end_utc)
+        ambiguous, skipped = ambiguous + int(amb_e.sum()), skipped + int(gap_e.sum())
+    else:
+        minutes = duration_column(t, duration_col, problems)
+        empty = blank(t.frame[duration_col]).to_numpy()
+        if required and empty.any():
+            problems.add_rows(t.name, t.rows[empty], duration_col, t.frame[duration_col][empty],
+                              "expected a duration (minutes or HH:MM), found a blank cell")
+        end = start + pd.to_timedelta(minutes, unit="min")
     if ambiguous:
         notes.append(
             f"{t.name}: {ambiguous} time(s) in the repeated hour when clocks went back were read as "
@@ -469,43 +258,126 @@ def bool_column(t: Table, col: str, problems: Problems) -> pd.Series:
 
 # --- files ---------------------------------------------------------------------------------------
 
-def load_rota(source: str | Path, *, encoding: str = "utf-8") -> Rota:
+def load_rota(source: str | Path, reading: Reading = Reading()) -> Rota:
     """One row per worker-visit, times in UTC, money as float £, with the source row numbers kept."""
-    t = read_table(source, ROTA_COLUMNS, encoding=encoding, what="visit")
-    problems, notes = Problems(), []
+    t = read_table(source, "rota", reading, what="visit")
+    problems, notes = Problems(), list(t.notes)
     f = t.frame
     out = pd.DataFrame({"row": t.rows.astype("int64")})  # same RangeIndex as t.frame
     out["worker_id"] = text_column(t, "worker_id", problems, required=True)
     out["client_id"] = text_column(t, "client_id", problems, required=True)
     given_id = f["visit_id"] if "visit_id" in f else pd.Series("", index=f.index, dtype="string")
     out["visit_id"] = given_id.where(~blank(given_id), "row " + out["row"].astype("string"))
-    out["start"], out["end"] = datetime_columns(t, "start", "end", problems, notes, required=True)
-    out["actual_start"], out["actual_end"] = optional_times(t, "actual_start", "actual_end", problems, notes)
+    day = visit_dates(t, problems)
+    out["start"], out["end"] = interval(t, ("start", "end", "duration"), problems, notes, required=True, day=day)
+    planned_day = out["start"].dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+    out["actual_start"], out["actual_end"] = optional_interval(
+        t, ("actual_start", "actual_end", "actual_duration"), problems, notes, planned_day)
     for col, low, high in (("lat", -90, 90), ("lon", -180, 180)):
         out[col] = number_column(t, col, problems, low=low, high=high) if col in f else np.nan
     for col in ("visit_pay", "hourly_rate", "travel_pay", "mileage_pay"):
         out[col] = number_column(t, col, problems, low=0) if col in f else np.nan
     out["visit_type"] = f["visit_type"] if "visit_type" in f else ""
     out["agreed_short"] = bool_column(t, "agreed_short", problems) if "agreed_short" in f else False
-    out["window_start"], out["window_end"] = optional_times(t, "window_start", "window_end", problems, notes)
+    out["window_start"], out["window_end"] = optional_interval(t, ("window_start", "window_end", ""), problems,
+                                                               notes, planned_day, shift=False)
     out["required_skill"] = f["required_skill"].fillna("").str.strip() if "required_skill" in f else ""
+    out["carers"] = number_column(t, "carers", problems, low=1, high=10) if "carers" in f else np.nan
+    attribution = locate_by_postcode(t, out, ("postcode", "lat", "lon"), reading, problems, notes)
     problems.raise_if_any()
 
     check_times(t.name, out, "start", "end", problems, planned=True)
     check_times(t.name, out, "actual_start", "actual_end", problems, planned=False)
     check_windows(t.name, out, problems)
     problems.raise_if_any()
-    monitored = "actual_start" in f or "actual_end" in f
-    return Rota(t.name, out, t.skipped_rows, notes, monitored)
+    notes += short_handed(t.name, out)
+    monitored = any(c in f for c in ("actual_start", "actual_end", "actual_duration"))
+    return Rota(t.name, out.drop(columns="carers"), t.skipped_rows, notes, monitored, attribution)
 
 
-def optional_times(t: Table, start_col: str, end_col: str, problems: Problems,
-                   notes: list[str]) -> tuple[pd.Series, pd.Series]:
-    """A start and end pair the file may lack: all NaT when neither column is there."""
-    if start_col in t.frame or end_col in t.frame:
-        return datetime_columns(t, start_col, end_col, problems, notes, required=False)
+def visit_dates(t: Table, problems: Problems) -> pd.Series | None:
+    """The ``date`` column (naive local midnights), for times given as times of day; a visit whose
+    start is a time of day must have one."""
+    if "date" not in t.frame:
+        return None
+    day = date_column(t, "date", problems, required=False)
+    clock = t.frame["start"].str.fullmatch(TIME_OF_DAY).fillna(False).to_numpy(bool)
+    missing = clock & blank(t.frame["date"]).to_numpy()
+    if missing.any():
+        problems.add_rows(t.name, t.rows[missing], "date", [""] * int(missing.sum()),
+                          "expected the visit's date (its start is a time of day), found a blank cell")
+    return day
+
+
+def optional_interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: list[str],
+                      planned_day: pd.Series, *, shift: bool = True) -> tuple[pd.Series, pd.Series]:
+    """A start and end the file may lack (all NaT); times of day are on the visit's planned date."""
+    if any(c and c in t.frame for c in cols):
+        return interval(t, cols, problems, notes, required=False, day=planned_day.dt.normalize(),
+                        near=planned_day if shift else None)
     none = pd.Series(pd.NaT, index=t.frame.index, dtype="datetime64[us, UTC]")
     return none, none
+
+
+def short_handed(name: str, visits: pd.DataFrame) -> list[str]:
+    """A note where a visit needs more carers (``carers``) than the rota has rows for it."""
+    need = visits["carers"].to_numpy()
+    if np.isnan(need).all():
+        return []
+    present = visits.groupby(["client_id", "start"])["worker_id"].transform("nunique").to_numpy()
+    short = ~np.isnan(need) & (present < need)
+    if not short.any():
+        return []
+    rows = visits.loc[short, "row"].tolist()
+    return [f"{name}: {int(short.sum())} row(s) are for visits that need more carers than the rota has rows "
+            f"for (rows {', '.join(map(str, rows[:10]))}{' ...' if len(rows) > 10 else ''})."]
+
+
+@cache
+def postcode_table(path: str | None):
+    """The postcode table, opened once per process (a batch looks up many files' postcodes)."""
+    from carerota.postcodes import PostcodeTable
+
+    return PostcodeTable.load(Path(path) if path else None)
+
+
+def locate_by_postcode(t: Table, out: pd.DataFrame, cols: tuple[str, str, str], reading: Reading,
+                       problems: Problems, notes: list[str]) -> list[str]:
+    """Fill lat/lon from the postcode where a row has a postcode and no coordinates. Returns the
+    attribution lines the postcode data's licence asks for (none when no postcode was looked up)."""
+    col, lat, lon = cols
+    if col not in t.frame:
+        return []
+    code = t.frame[col].fillna("")
+    need = (out[lat].isna() | out[lon].isna()).to_numpy() & ~blank(code).to_numpy()
+    if not need.any():
+        return []
+    from carerota import postcodes  # the table is only opened when a postcode must be looked up
+
+    try:
+        table = postcode_table(reading.postcodes)
+    except InputError as error:
+        notes.append(f"{t.name}: {int(need.sum())} row(s) have a postcode and no {lat}/{lon}, and they cannot be "
+                     f"looked up: {error.problems[0].expected}. {error.hint or ''}".strip())
+        return []
+    found = table.lookup(code[need])
+    for status, expected in (("invalid", "expected a UK postcode such as LS1 4AP"),
+                             ("unknown", "expected a postcode in the postcode table (is it mistyped?)"),
+                             ("terminated", "expected a live postcode; this one was terminated"),
+                             ("no location", "expected a postcode with a grid reference; the postcode table has "
+                                             "no location for it")):
+        bad = (found["status"] == status).to_numpy()
+        if bad.any():
+            shown = found["postcode"][bad] + np.where(found["terminated"][bad] != "",
+                                                       " (terminated " + found["terminated"][bad] + ")", "")
+            problems.add_rows(t.name, t.rows[need][bad], col, shown, expected)
+    ok = (found["status"] == "ok").to_numpy()
+    index = np.flatnonzero(need)[ok]
+    out.loc[index, lat] = found["lat"].to_numpy()[ok]
+    out.loc[index, lon] = found["lon"].to_numpy()[ok]
+    if found["northern_ireland"].to_numpy().any():
+        notes.append(f"{t.name}: {postcodes.NI_NOTE}")
+    return table.attribution()
 
 
 def check_times(name: str, visits: pd.DataFrame, start: str, end: str, problems: Problems,
@@ -551,9 +423,9 @@ def unique_ids(t: Table, col: str, problems: Problems) -> None:
         problems.add_rows(t.name, t.rows[dup], col, t.frame[col][dup], f"expected each {col} once")
 
 
-def load_clients(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
+def load_clients(source: str | Path, reading: Reading = Reading()) -> pd.DataFrame:
     """Client homes (lat, lon) and named teams, indexed by client_id."""
-    t = read_table(source, CLIENT_COLUMNS, encoding=encoding, what="client")
+    t = read_table(source, "clients", reading, what="client")
     problems = Problems()
     f = t.frame
     out = pd.DataFrame({"client_id": text_column(t, "client_id", problems, required=True)})
@@ -562,13 +434,17 @@ def load_clients(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame
         out[col] = number_column(t, col, problems, low=low, high=high) if col in f else np.nan
     for col in ("named_team", "postcode"):
         out[col] = f[col] if col in f else ""
+    notes: list[str] = []
+    attribution = locate_by_postcode(t, out, ("postcode", "lat", "lon"), reading, problems, notes)
     problems.raise_if_any()
-    return out.set_index("client_id")
+    out = out.set_index("client_id")
+    out.attrs.update(notes=t.notes + notes, attribution=attribution)
+    return out
 
 
-def load_workers(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
+def load_workers(source: str | Path, reading: Reading = Reading()) -> pd.DataFrame:
     """Age (or date of birth), travel mode and London flag, indexed by worker_id."""
-    t = read_table(source, WORKER_COLUMNS, encoding=encoding, what="worker")
+    t = read_table(source, "workers", reading, what="worker")
     problems = Problems()
     f = t.frame
     out = pd.DataFrame({"worker_id": text_column(t, "worker_id", problems, required=True)})
@@ -596,6 +472,8 @@ def load_workers(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame
     out["london"] = bool_column(t, "london", problems) if "london" in f else False
     for col, low, high in (("home_lat", -90, 90), ("home_lon", -180, 180)):
         out[col] = number_column(t, col, problems, low=low, high=high) if col in f else np.nan
+    notes: list[str] = []
+    attribution = locate_by_postcode(t, out, ("home_postcode", "home_lat", "home_lon"), reading, problems, notes)
     out["skills"] = f["skills"].fillna("").str.strip() if "skills" in f else ""
     out["availability"] = f["availability"].fillna("").str.strip() if "availability" in f else ""
     bad = np.array([availability(text) is None for text in out["availability"]], dtype=bool)
@@ -603,7 +481,9 @@ def load_workers(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame
         problems.add_rows(t.name, t.rows[bad], "availability", out["availability"][bad],
                           "expected shifts such as 'Mon 07:00-13:00; Mon 17:00-21:00; 2026-11-24 08:00-12:00'")
     problems.raise_if_any()
-    return out.set_index("worker_id")
+    out = out.set_index("worker_id")
+    out.attrs.update(notes=t.notes + notes, attribution=attribution)
+    return out
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -639,9 +519,9 @@ def availability(text: str) -> list[tuple[str, int, int]] | None:
     return shifts
 
 
-def load_payslips(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
+def load_payslips(source: str | Path, reading: Reading = Reading()) -> pd.DataFrame:
     """Pay per worker and pay reference period, as the payslips state it (minus any expenses)."""
-    t = read_table(source, PAYSLIP_COLUMNS, encoding=encoding, what="payslip")
+    t = read_table(source, "payslips", reading, what="payslip")
     problems = Problems()
     f = t.frame
     out = pd.DataFrame({"row": t.rows})  # same RangeIndex as t.frame
@@ -673,9 +553,9 @@ def load_payslips(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFram
     return out
 
 
-def load_travel_matrix(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
+def load_travel_matrix(source: str | Path, reading: Reading = Reading()) -> pd.DataFrame:
     """Travel minutes (and km, if given) between client homes, indexed by (from_client, to_client)."""
-    t = read_table(source, MATRIX_COLUMNS, encoding=encoding, what="travel leg")
+    t = read_table(source, "travel-matrix", reading, what="travel leg")
     problems = Problems()
     out = pd.DataFrame({
         "from_client": text_column(t, "from_client", problems, required=True),

@@ -10,6 +10,7 @@ come from ``data/cost_model.csv`` (dated, with sources); any of them can be over
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
@@ -23,6 +24,7 @@ from carerota.audit import AuditSettings, audit
 from carerota.errors import InputError, Problem, Problems
 from carerota.config import with_travel_matrix
 from carerota.load import Rota, load_clients, load_rota, load_workers
+from carerota.read import Reading, read_text
 from carerota.plan import plan_rota, unmonitored
 from carerota.rates import WageFloor, floor_rates
 from carerota.worktime import FIRST
@@ -97,16 +99,12 @@ BID_FILES = ("rota", "clients", "workers", "travel_matrix")
 BID_OPTIONAL = ("wage", "london", "clients", "workers", "travel_matrix")
 
 
-def read_bids(path: str, encoding: str = "utf-8") -> list[Bid]:
+def read_bids(path: str, reading: Reading = Reading()) -> list[Bid]:
     """The bids of BIDS.csv: bid_id, price_per_hour (£ per contact hour), rota (path relative to
     BIDS.csv), optional wage, london, clients, workers, travel_matrix. Every bad cell is reported."""
-    try:
-        with open(path, encoding=encoding, newline="") as fh:
-            table = list(csv.reader(fh))
-    except FileNotFoundError:
-        raise InputError(Problem(path, "expected a bids file; it does not exist")) from None
-    except (UnicodeDecodeError, OSError) as error:
-        raise InputError(Problem(path, f"expected a {encoding} CSV file ({error})")) from None
+    if not Path(path).exists():
+        raise InputError(Problem(path, "expected a bids file; it does not exist"))
+    table = list(csv.reader(io.StringIO(read_text(path, reading), newline="")))
     if not table:
         raise InputError(Problem(path, "expected a header row: bid_id,price_per_hour,rota[,wage,...]"))
     header = [h.strip().lstrip("\ufeff").lower() for h in table[0]]
@@ -259,12 +257,12 @@ class TenderResult:
         return 1 if (self.bids["verdict"] == "below cost").any() else 0
 
 
-def bid_inputs(bid: Bid, settings: AuditSettings, clients: str | None, workers: str | None, encoding: str):
+def bid_inputs(bid: Bid, settings: AuditSettings, clients: str | None, workers: str | None, reading: Reading):
     """The bid's rota, client and worker tables, and settings with its travel matrix."""
-    settings = with_travel_matrix(settings, bid.travel_matrix, encoding)
-    rota = load_rota(bid.rota, encoding=encoding)
-    client_table = load_clients(bid.clients or clients, encoding=encoding) if (bid.clients or clients) else None
-    worker_table = load_workers(bid.workers or workers, encoding=encoding) if (bid.workers or workers) else None
+    settings = with_travel_matrix(settings, bid.travel_matrix, reading)
+    rota = load_rota(bid.rota, reading)
+    client_table = load_clients(bid.clients or clients, reading) if (bid.clients or clients) else None
+    worker_table = load_workers(bid.workers or workers, reading) if (bid.workers or workers) else None
     return rota, client_table, worker_table, settings
 
 
@@ -274,14 +272,14 @@ def travelled(rota: Rota, clients, workers, settings: AuditSettings):
 
 
 def assess(bids: list[Bid], settings: AuditSettings, *, clients: str | None = None, workers: str | None = None,
-           overrides: dict[str, float] | None = None, plan=None, encoding: str = "utf-8",
+           overrides: dict[str, float] | None = None, plan=None, reading: Reading = Reading(),
            progress=None) -> TenderResult:
     """Each bid's cost floor, margin and verdict; with ``plan`` (PlanSettings) also the cost floor of
     the least-travel plan of the same visits."""
     rows, components, notes, models = [], {}, [], {}
     for bid in bids:
         try:
-            rota, client_table, worker_table, bid_settings = bid_inputs(bid, settings, clients, workers, encoding)
+            rota, client_table, worker_table, bid_settings = bid_inputs(bid, settings, clients, workers, reading)
             result = travelled(rota, client_table, worker_table, bid_settings)
         except InputError as error:
             raise InputError(error.problems, hint=f"(bid {bid.bid_id!r}, row {bid.row} of the bids file)"
