@@ -6,6 +6,7 @@ Exit codes (as ruff): 0 every check passes, 1 findings, 2 a usage or input error
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import sys
@@ -24,8 +25,8 @@ from carerota.config import SETTINGS, SettingError, audit_settings, read_policy,
 from carerota.errors import InputError, Problem
 from carerota.load import TRAVEL_MODES, load_clients, load_payslips, load_rota, load_workers
 from carerota.plan import PlanSettings, plan_rota
-from carerota.read import DELIMITER_NAMES, Reading, parse_mapping
-from carerota.schema import PROFILES
+from carerota.read import DELIMITER_NAMES, Reading, inspect, parse_mapping
+from carerota.schema import PROFILES, json_schema
 from carerota.tender import assess, cost_model, read_bids
 from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
 
@@ -618,6 +619,86 @@ def plan_command(
         report.render_plan(result, report.Console(highlight=False), loaded.name,
                            str(output) if output else None)
     raise typer.Exit(result.exit_code)
+
+
+class FileKind(str, Enum):
+    rota = "rota"
+    clients = "clients"
+    workers = "workers"
+    payslips = "payslips"
+    travel_matrix = "travel-matrix"
+
+
+COLUMNS_EXAMPLES = """
+[bold]Examples[/bold]
+
+  carerota columns export.csv
+  carerota columns claims.csv --profile portal-claim
+  carerota columns visits.xlsx --sheet Visits --map worker_id=CarerRef --map start=StartTimeClaimed
+  carerota columns staff.csv --kind workers --format json
+
+Exit codes: 0 every required field has a column, 1 some required field is missing (or a --map names no
+column), 2 the file cannot be read.
+"""
+
+
+@app.command("columns", epilog=COLUMNS_EXAMPLES)
+def columns_command(
+    file: str = typer.Argument(..., metavar="FILE", help="A CSV, TSV or spreadsheet ('-' reads stdin)."),
+    kind: FileKind = typer.Option(FileKind.rota, "--kind", help="Which input the file is."),
+    fmt: Format = FORMAT_OPTION,
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout."),
+    encoding: str = ENCODING_OPTION,
+    delimiter: Optional[str] = DELIMITER_OPTION,
+    sheet: Optional[str] = SHEET_OPTION,
+    maps: list[str] = MAP_OPTION,
+    profile: str = PROFILE_OPTION,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only."),
+) -> None:
+    """Show how each column of a file would be read, and which required fields are missing, before any audit."""
+    err = report.stderr_console(quiet)
+    reading = reading_from_options(err, encoding=encoding, delimiter=delimiter, sheet=sheet, maps=maps,
+                                   profile=profile, postcodes=None)
+    check_output_folder(output)
+    try:
+        layout = inspect(file, kind.value, reading)
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
+    if fmt is Format.json:
+        write_output(report.layout_to_json(layout), output)
+    elif fmt is Format.csv:
+        write_output(report.layout_to_csv(layout), output)
+    else:
+        write_table(lambda console: report.render_layout(layout, console), output)
+    raise typer.Exit(1 if layout.problems else 0)
+
+
+SCHEMA_EXAMPLES = """
+[bold]Examples[/bold]
+
+  carerota schema
+  carerota schema rota --format json > rota.schema.json
+  carerota schema --format csv
+"""
+
+
+@app.command("schema", epilog=SCHEMA_EXAMPLES)
+def schema_command(
+    kind: Optional[FileKind] = typer.Argument(None, metavar="[KIND]", help="One input: rota, clients, workers, "
+                                               "payslips or travel-matrix \\[default: all]."),
+    fmt: Format = FORMAT_OPTION,
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write it to FILE instead of stdout."),
+) -> None:
+    """Print the canonical input format: fields, types, units and the names they are read from (JSON Schema with --format json)."""
+    check_output_folder(output)
+    name = kind.value if kind else None
+    if fmt is Format.json:
+        write_output(json.dumps(json_schema(name), indent=2, ensure_ascii=False) + "\n", output)
+    elif fmt is Format.csv:
+        write_output(report.schema_to_csv(name), output)
+    else:
+        write_table(lambda console: report.render_schema(name, console), output)
 
 
 def main() -> None:

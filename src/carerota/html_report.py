@@ -534,7 +534,8 @@ def audit_page(result: AuditResult, source: str) -> str:
     body = "\n".join(f'<section id="{k}">\n{v}\n</section>' for k, v in sections.items() if v)
     footer = (f"carerota {esc(__version__)} · audit of {esc(source)} · rates and arrears as of "
               f'<span data-field="as_of" data-value="{esc(s["as_of"])}">{esc(s["as_of"])}</span> · '
-              "figures as in --format json")
+              "figures as in --format json"
+              + "".join(f"<br>{esc(line)}" for line in s.get("attribution", [])))
     return page(f"carerota audit · {source}", body, footer)
 
 

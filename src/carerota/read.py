@@ -361,6 +361,12 @@ class Layout:
     problems: list[Problem]
     sample: list[str]  # the first data row, by header position
 
+    @property
+    def missing(self) -> list[str]:
+        """Required fields no column provides."""
+        found = {m.field for m in self.matches if m.field}
+        return [f for f, c in FILES[self.kind].items() if c.required and f not in found and c.instead not in found]
+
 
 def inspect(source: str | Path, kind: str = "rota", reading: Reading = Reading()) -> Layout:
     """How each column of a file would be read, without reading (or judging) its rows."""

@@ -24,6 +24,8 @@ from carerota.batch import BatchResult
 from carerota.findings import RULES
 from carerota.output import clean, hours, iso_local, money, plural, rounded, scorecard_rows
 from carerota.plan import PlanResult
+from carerota.read import Layout
+from carerota.schema import FILES, KINDS, PROFILES
 from carerota.tender import COMPONENTS, TenderResult
 
 PROMISES = (  # (charter promise, the check that tests it)
@@ -200,6 +202,8 @@ def render_terminal(result: AuditResult, console: Console, source: str, top: int
                   flags_table(result, top)):
         if table is not None:
             console.print(table)
+    for line in result.summary.get("attribution", []):
+        console.print(Text(line, style="dim"))
 
 
 # --- batch -----------------------------------------------------------------------------------------
@@ -441,3 +445,86 @@ def progress(console: Console, total: int, description: str):
                   console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda _label=None: bar.advance(task)
+
+
+# --- columns and schema -----------------------------------------------------------------------------
+
+def layout_records(layout: Layout) -> list[dict]:
+    return [{"position": m.position + 1, "header": m.header, "field": m.field, "how": m.how,
+             "example": layout.sample[m.position] if m.position < len(layout.sample) else ""}
+            for m in layout.matches]
+
+
+def layout_to_json(layout: Layout) -> str:
+    s = layout.source
+    return json.dumps({
+        "file": s.name, "kind": layout.kind,
+        "format": {"encoding": s.encoding or None, "delimiter": s.delimiter or None,
+                   "spreadsheet": not s.delimiter, "header_row": s.header_row},
+        "profile": layout.profile.name if layout.profile else None,
+        "columns": layout_records(layout), "missing": layout.missing,
+        "problems": [str(p) for p in layout.problems], "notes": s.notes,
+    }, indent=2, ensure_ascii=False) + "\n"
+
+
+def layout_to_csv(layout: Layout) -> str:
+    return pd.DataFrame(layout_records(layout)).to_csv(index=False, lineterminator="\n")
+
+
+def render_layout(layout: Layout, console: Console) -> None:
+    s = layout.source
+    form = (f"{s.encoding} text, separated by {'tab' if s.delimiter == chr(9) else repr(s.delimiter)}"
+            if s.delimiter else f"spreadsheet, header on row {s.header_row}")
+    profile = f" · layout: {layout.profile.name} ({layout.profile.title})" if layout.profile else ""
+    console.print(f"[bold]{s.name}[/bold] read as a {layout.kind} file · {form}{profile}")
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in ("#", "Column", "Read as", "How", "First value"):
+        table.add_column(name, justify="right" if name == "#" else "left", overflow="fold")
+    for r in layout_records(layout):
+        table.add_row(str(r["position"]), Text(r["header"]), Text(r["field"] or "—", style="" if r["field"] else "dim"),
+                      Text(r["how"]), Text(r["example"][:40]))
+    console.print(table)
+    for note in s.notes:
+        console.print(Text(note, style="dim"))
+    if layout.problems:
+        for problem in layout.problems:
+            console.print(Text(f"✗ {problem.expected}", style="red"))
+        console.print("Map a column to a field with --map FIELD=HEADER, or a [columns] table in carerota.toml.")
+    else:
+        console.print(Text("✓ every required field has a column", style="green"))
+
+
+def schema_rows(kind: str | None) -> list[dict]:
+    out = []
+    for file_kind, fields in FILES.items():
+        if kind not in (None, file_kind):
+            continue
+        for name, column in fields.items():
+            required = ("" if not column.required else f"or {column.instead}" if column.instead else "yes")
+            out.append({"file": file_kind, "field": name, "type": column.kind, "cell": KINDS[column.kind][1],
+                        "unit": column.unit, "required": required, "aliases": "; ".join(column.aliases),
+                        "description": column.description})
+    return out
+
+
+def schema_to_csv(kind: str | None) -> str:
+    return pd.DataFrame(schema_rows(kind)).to_csv(index=False, lineterminator="\n")
+
+
+def render_schema(kind: str | None, console: Console) -> None:
+    rows = schema_rows(kind)
+    for file_kind in dict.fromkeys(r["file"] for r in rows):
+        table = Table(title=f"{file_kind} file", title_justify="left", box=box.SIMPLE_HEAD)
+        table.add_column("Field", style="bold", no_wrap=True)
+        table.add_column("Required", no_wrap=True)
+        table.add_column("Type", no_wrap=True)
+        table.add_column("Meaning and cells", ratio=1)
+        for r in (r for r in rows if r["file"] == file_kind):
+            meaning = Text(f"{r['description']} {r['cell'].capitalize()}" + (f", in {r['unit']}" if r["unit"] else "")
+                           + ".")
+            if r["aliases"]:
+                meaning.append(f"\nalso read from: {r['aliases'].replace('; ', ', ')}", style="dim")
+            table.add_row(r["field"], r["required"], r["type"], meaning)
+        console.print(table)
+    console.print("Headers are matched ignoring case, spaces and punctuation. Profiles of known layouts: "
+                  + ", ".join(f"{p.name} ({p.title})" for p in PROFILES.values()) + ".")

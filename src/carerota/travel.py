@@ -100,6 +100,6 @@ def missing_locations(legs: pd.DataFrame, source: str) -> InputError:
     ]
     return InputError(
         problems,
-        hint="Give lat and lon on the rota rows, or a --clients file with client_id,lat,lon, or a "
-        "--travel-matrix covering these clients.",
+        hint="Give lat and lon (or a postcode, with a postcode table from 'carerota postcodes import') on the "
+        "rota rows or in a --clients file, or a --travel-matrix covering these clients.",
     )
