@@ -16,9 +16,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Optional
 
+import pandas as pd
 import typer
 
 from carerota import __version__, html_report, report
+from carerota import postcodes as postcode_tables
 from carerota.audit import CHECKS, AuditSettings, audit
 from carerota.batch import BatchFile, audit_files, expand, is_manifest, read_manifest
 from carerota.config import SETTINGS, SettingError, audit_settings, read_policy, resolve, with_travel_matrix
@@ -699,6 +701,96 @@ def schema_command(
         write_output(report.schema_to_csv(name), output)
     else:
         write_table(lambda console: report.render_schema(name, console), output)
+
+
+postcodes_app = typer.Typer(
+    help="The offline postcode table: import the ONS Postcode Directory once, then postcodes in rotas "
+    "resolve to coordinates.", no_args_is_help=True, rich_markup_mode="rich")
+app.add_typer(postcodes_app, name="postcodes")
+
+POSTCODES_EXAMPLES = """
+[bold]Examples[/bold]
+
+  carerota postcodes import ~/Downloads/ONSPD_FEB_2026_UK.zip
+  carerota postcodes import NSPL_FEB_2026_UK.csv --postcodes ./postcodes.npz
+  carerota postcodes info
+  carerota postcodes lookup "hd1 2ta" "LS1 4AP" --format json
+
+Download the ONS Postcode Directory (ONSPD) or National Statistics Postcode Lookup (NSPL), zip or CSV,
+from the ONS Open Geography Portal: https://geoportal.statistics.gov.uk/ (Open Government Licence).
+"""
+
+
+@postcodes_app.command("import", epilog=POSTCODES_EXAMPLES)
+def postcodes_import(
+    file: Path = typer.Argument(..., metavar="FILE", help="ONSPD or NSPL: the zip as downloaded, or its CSV."),
+    postcodes: Optional[Path] = POSTCODES_OPTION,
+    fmt: Format = FORMAT_OPTION,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the summary only: no progress."),
+) -> None:
+    """Build the postcode table from the ONS Postcode Directory (once per edition)."""
+    err = report.stderr_console(quiet)
+    out = postcodes or postcode_tables.default_path()
+    try:
+        with report.byte_progress(err, "Importing postcodes") as update:
+            summary = postcode_tables.import_table(file, out, progress=update)
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
+    except OSError as error:
+        report.print_error(err, f"{out}: cannot write the postcode table: {error.strerror}")
+        raise typer.Exit(EXIT_ERROR) from None
+    record = report.import_record(summary)
+    if fmt is Format.json:
+        write_output(json.dumps(record, indent=2) + "\n", None)
+    elif fmt is Format.csv:
+        write_output(report.record_to_csv(record), None)
+    else:
+        report.render_postcode_table(record, report.Console(highlight=False), "Postcode table imported")
+
+
+@postcodes_app.command("info", epilog=POSTCODES_EXAMPLES)
+def postcodes_info(
+    postcodes: Optional[Path] = POSTCODES_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Where the postcode table is, its edition and counts, and the attribution its licence requires."""
+    err = report.stderr_console()
+    try:
+        record = report.table_record(postcode_tables.PostcodeTable.load(postcodes))
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
+    if fmt is Format.json:
+        write_output(json.dumps(record, indent=2, ensure_ascii=False) + "\n", None)
+    elif fmt is Format.csv:
+        write_output(report.record_to_csv(record), None)
+    else:
+        report.render_postcode_table(record, report.Console(highlight=False), "Postcode table")
+
+
+@postcodes_app.command("lookup", epilog=POSTCODES_EXAMPLES)
+def postcodes_lookup(
+    codes: list[str] = typer.Argument(..., metavar="POSTCODE...", help="Postcodes, any case and spacing."),
+    postcodes: Optional[Path] = POSTCODES_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Look postcodes up in the table. Exit 1 if any is not a live postcode with a location."""
+    err = report.stderr_console()
+    try:
+        table = postcode_tables.PostcodeTable.load(postcodes)
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
+    found = table.lookup(pd.Series(codes, dtype="string"))
+    found.insert(0, "input", codes)
+    if fmt is Format.json:
+        write_output(report.lookup_to_json(found, table.attribution()), None)
+    elif fmt is Format.csv:
+        write_output(report.lookup_to_csv(found), None)
+    else:
+        report.render_lookup(found, table.attribution(), report.Console(highlight=False))
+    raise typer.Exit(0 if (found["status"] == "ok").all() else 1)
 
 
 def main() -> None:

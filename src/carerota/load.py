@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from carerota import postcodes
 from carerota.errors import InputError, Problem, Problems
 from carerota.read import Reading, Table, read_table
 
@@ -336,9 +337,7 @@ def short_handed(name: str, visits: pd.DataFrame) -> list[str]:
 @cache
 def postcode_table(path: str | None):
     """The postcode table, opened once per process (a batch looks up many files' postcodes)."""
-    from carerota.postcodes import PostcodeTable
-
-    return PostcodeTable.load(Path(path) if path else None)
+    return postcodes.PostcodeTable.load(Path(path) if path else None)
 
 
 def locate_by_postcode(t: Table, out: pd.DataFrame, cols: tuple[str, str, str], reading: Reading,
@@ -352,8 +351,6 @@ def locate_by_postcode(t: Table, out: pd.DataFrame, cols: tuple[str, str, str], 
     need = (out[lat].isna() | out[lon].isna()).to_numpy() & ~blank(code).to_numpy()
     if not need.any():
         return []
-    from carerota import postcodes  # the table is only opened when a postcode must be looked up
-
     try:
         table = postcode_table(reading.postcodes)
     except InputError as error:

@@ -14,7 +14,8 @@ import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn)
 from rich.table import Table
 from rich.text import Text
 
@@ -24,6 +25,7 @@ from carerota.batch import BatchResult
 from carerota.findings import RULES
 from carerota.output import clean, hours, iso_local, money, plural, rounded, scorecard_rows
 from carerota.plan import PlanResult
+from carerota.postcodes import NI_NOTE, ImportSummary, PostcodeTable
 from carerota.read import Layout
 from carerota.schema import FILES, KINDS, PROFILES
 from carerota.tender import COMPONENTS, TenderResult
@@ -528,3 +530,80 @@ def render_schema(kind: str | None, console: Console) -> None:
         console.print(table)
     console.print("Headers are matched ignoring case, spaces and punctuation. Profiles of known layouts: "
                   + ", ".join(f"{p.name} ({p.title})" for p in PROFILES.values()) + ".")
+
+
+# --- postcodes ---------------------------------------------------------------------------------------
+
+@contextmanager
+def byte_progress(console: Console, description: str):
+    """A progress bar on stderr for work measured in bytes; yields ``update(done, total)``."""
+    if not console.is_terminal or console.quiet:
+        yield lambda done, total: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def import_record(summary: ImportSummary) -> dict:
+    return {"path": str(summary.path), "source": summary.source, "edition": summary.edition,
+            "rows": summary.rows, "live": summary.live, "terminated": summary.terminated,
+            "no_location": summary.no_location, "northern_ireland": summary.northern_ireland,
+            "skipped": summary.skipped, "seconds": summary.seconds}
+
+
+def table_record(table: PostcodeTable) -> dict:
+    meta = table.meta
+    return {"path": str(table.path), "source": meta.get("source"), "edition": table.edition,
+            "imported": meta.get("imported"),
+            **{k: meta.get(k) for k in ("rows", "live", "terminated", "no_location", "northern_ireland")},
+            "attribution": table.attribution()}
+
+
+def render_postcode_table(record: dict, console: Console, title: str) -> None:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    labels = {"path": "Table", "source": "Imported from", "edition": "Edition", "imported": "Imported on",
+              "rows": "Postcodes", "live": "Live", "terminated": "Terminated", "no_location": "No grid reference",
+              "northern_ireland": "Northern Ireland (BT)", "skipped": "Rows skipped", "seconds": "Seconds"}
+    for key, label in labels.items():
+        if key in record:
+            value = record[key]
+            table.add_row(label, f"{value:,}" if isinstance(value, int) else str(value or "—"))
+    console.print(table)
+    if record.get("northern_ireland"):
+        console.print(Text(NI_NOTE, style="dim"))
+    for line in record.get("attribution", []):
+        console.print(Text(line, style="dim"))
+
+
+def record_to_csv(record: dict) -> str:
+    """One record as a one-row CSV (lists joined by ' | ')."""
+    flat = {k: " | ".join(v) if isinstance(v, list) else v for k, v in record.items()}
+    return pd.DataFrame([flat]).to_csv(index=False, lineterminator="\n")
+
+
+def lookup_to_csv(found: pd.DataFrame) -> str:
+    """Coordinates to ONS's 6 decimals (not rounded like hours and money)."""
+    return found.to_csv(index=False, lineterminator="\n", float_format="%.6f")
+
+
+def lookup_to_json(found: pd.DataFrame, attribution: list[str]) -> str:
+    records = json.loads(found.to_json(orient="records", double_precision=6, force_ascii=False))
+    return json.dumps({"postcodes": records, "attribution": attribution}, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_lookup(found: pd.DataFrame, attribution: list[str], console: Console) -> None:
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in ("Input", "Postcode", "Latitude", "Longitude", "Status"):
+        table.add_column(name, justify="right" if name in ("Latitude", "Longitude") else "left")
+    for r in found.itertuples():
+        status = r.status + (f" ({r.terminated})" if r.terminated else "") + (" · NI" if r.northern_ireland else "")
+        table.add_row(Text(r.input), Text(r.postcode), "" if math.isnan(r.lat) else f"{r.lat:.6f}",
+                      "" if math.isnan(r.lon) else f"{r.lon:.6f}",
+                      Text(status, style="green" if r.status == "ok" else "red"))
+    console.print(table)
+    for line in attribution:
+        console.print(Text(line, style="dim"))
