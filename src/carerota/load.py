@@ -138,13 +138,22 @@ CLOCK_DURATION = r"\d{1,2}:[0-5]\d(?::[0-5]\d)?"
 DAY = pd.Timedelta(days=1)
 
 
+def times_of_day(s: pd.Series) -> np.ndarray:
+    """Which cells are a time of day; only short cells are tested (a fast path for date-times)."""
+    short = (s.str.len() <= 8).fillna(False).to_numpy(bool)
+    out = np.zeros(len(s), bool)
+    if short.any():
+        out[short] = s[short].str.fullmatch(TIME_OF_DAY).fillna(False).to_numpy(bool)
+    return out
+
+
 def read_times(t: Table, col: str, problems: Problems, *, required: bool,
                day: pd.Series | None) -> tuple[pd.Series, pd.Series]:
     """(naive local, UTC) times of a column, NaT where absent or bad (and reported). A time of day
     (08:00) is put on ``day``, a naive local date; without one it is an error."""
     s = t.frame[col] if col in t.frame else pd.Series("", index=t.frame.index, dtype="string")
-    clock = s.str.fullmatch(TIME_OF_DAY).fillna(False).to_numpy(bool)
-    naive, utc = parse_naive_or_utc(s.where(~clock, ""))
+    clock = times_of_day(s)
+    naive, utc = parse_naive_or_utc(s.where(~clock, "") if clock.any() else s)
     empty = blank(s).to_numpy()
     if clock.any() and day is not None:
         text = s[clock]
@@ -203,8 +212,7 @@ def interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: li
     if end_col in t.frame or duration_col not in t.frame:
         start_day = local_naive(start_naive, start_utc).dt.normalize()
         end_naive, end_utc = read_times(t, end_col, problems, required=required, day=start_day)
-        clock = t.frame[end_col].str.fullmatch(TIME_OF_DAY).fillna(False).to_numpy(bool) if end_col in t.frame \
-            else np.zeros(len(t.frame), bool)
+        clock = times_of_day(t.frame[end_col]) if end_col in t.frame else np.zeros(len(t.frame), bool)
         before = clock & (end_naive < local_naive(start_naive, start_utc)).fillna(False).to_numpy(bool)
         end_naive = end_naive.where(~before, end_naive + DAY)
         # An ambiguous end is read as BST unless that puts it before its start (a visit across
@@ -302,8 +310,7 @@ def visit_dates(t: Table, problems: Problems) -> pd.Series | None:
     if "date" not in t.frame:
         return None
     day = date_column(t, "date", problems, required=False)
-    clock = t.frame["start"].str.fullmatch(TIME_OF_DAY).fillna(False).to_numpy(bool)
-    missing = clock & blank(t.frame["date"]).to_numpy()
+    missing = times_of_day(t.frame["start"]) & blank(t.frame["date"]).to_numpy()
     if missing.any():
         problems.add_rows(t.name, t.rows[missing], "date", [""] * int(missing.sum()),
                           "expected the visit's date (its start is a time of day), found a blank cell")
