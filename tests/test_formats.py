@@ -307,3 +307,18 @@ def test_every_profile_column_is_a_rota_field():
     for profile in PROFILES.values():
         assert set(profile.columns) <= set(FILES["rota"]), profile.name
         assert set(profile.signature) <= set(profile.columns.values()), profile.name
+
+
+def test_batch_reads_spreadsheets_in_a_folder(tmp_path):
+    """A folder's .xlsx is audited like its .csv; other files are left alone."""
+    import shutil
+
+    for name in ("canonical.csv", "rota.xlsx"):
+        shutil.copy(FORMATS / name, tmp_path / name)
+    (tmp_path / "notes.txt").write_text("not a rota", encoding="utf-8")
+    result = run("batch", tmp_path, "--sheet", "Visits", "--clients", CLIENTS, "--format", "json", "-q",
+                 "--as-of", "2026-11-23", "--jobs", "1")
+    assert result.exit_code == 1, result.output
+    files = json.loads(result.stdout)["files"]
+    assert [Path(f["file"]).name for f in files] == ["canonical.csv", "rota.xlsx"]
+    assert files[0]["summary"] == files[1]["summary"]

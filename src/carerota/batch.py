@@ -72,17 +72,23 @@ class BatchResult:
         return 2 if counts["error"] else 1 if counts["findings"] else 0
 
 
+ROTA_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls", ".ods")
+
+
 def expand(paths: list[str], stdin_names: list[str] | None = None) -> list[str]:
-    """Files from arguments that may be files, folders (every .csv in it) or quoted globs; ``-``
+    """Files from arguments that may be files, folders (every rota file in it: .csv, .tsv, .xlsx, ...)
+    or quoted globs; ``-``
     stands for the names in ``stdin_names`` (as ``find … | carerota batch -`` gives them)."""
     out: list[str] = []
     for path in paths:
         if path == "-":
             out.extend(name.strip() for name in stdin_names or [] if name.strip())
         elif Path(path).is_dir():
-            found = sorted(str(p) for p in Path(path).glob("*.csv"))
+            found = sorted(str(p) for p in Path(path).iterdir()
+                           if p.is_file() and p.suffix.lower() in ROTA_SUFFIXES and not p.name.startswith("~$"))
             if not found:
-                raise InputError(Problem(path, "expected a folder holding .csv rota files; it has none"))
+                raise InputError(Problem(path, "expected a folder holding rota files (" + ", ".join(ROTA_SUFFIXES)
+                                         + "); it has none"))
             out.extend(found)
         elif not Path(path).exists() and glob.has_magic(path):
             found = sorted(glob.glob(path))
