@@ -322,3 +322,9 @@ def test_batch_reads_spreadsheets_in_a_folder(tmp_path):
     files = json.loads(result.stdout)["files"]
     assert [Path(f["file"]).name for f in files] == ["canonical.csv", "rota.xlsx"]
     assert files[0]["summary"] == files[1]["summary"]
+
+
+def test_one_column_cannot_be_two_fields(write):
+    path = write("r.csv", *MAPPED)
+    result = run("audit", path, *MAPS, "--map", "end=When")
+    assert result.exit_code == 2 and "cannot be both 'start' and 'end'" in result.stderr

@@ -212,7 +212,11 @@ def match_columns(header: list[str], schema: dict[str, Column], name: str, *, ma
                    if f in schema and f not in mapping]
     for canonical, wanted, how in chosen:
         at = positions.get(key(wanted))
-        if at:
+        taken = next((c for c, (p, _) in found.items() if at and p == at[0]), None)
+        if at and taken:
+            problems.append(Problem(name, f"the column '{wanted}' cannot be both '{taken}' and '{canonical}'",
+                                    1, wanted))
+        elif at:
             found[canonical] = (at[0], how)
         elif how == "mapping":
             problems.append(Problem(name, f"the column mapping {canonical}={wanted} names no column of the "
