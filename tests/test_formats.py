@@ -328,3 +328,15 @@ def test_one_column_cannot_be_two_fields(write):
     path = write("r.csv", *MAPPED)
     result = run("audit", path, *MAPS, "--map", "end=When")
     assert result.exit_code == 2 and "cannot be both 'start' and 'end'" in result.stderr
+
+
+def test_only_times_of_day_move_to_the_nearest_day(write):
+    """A check-in given as a full date-time is taken as given, even a day out; only a time of day is
+    placed on the day nearest the planned start."""
+    path = write("r.csv", "worker_id,client_id,date,start,end,actual_start,actual_end",
+                 "W1,C1,2026-11-02,23:30,23:59,2026-11-02 00:10,2026-11-02 00:40",
+                 "W1,C2,2026-11-03,00:10,00:40,23:55,00:35")
+    v = load_rota(path).visits
+    assert v.loc[0, "actual_start"] == pd.Timestamp("2026-11-02 00:10", tz="UTC")
+    assert v.loc[1, "actual_start"] == pd.Timestamp("2026-11-02 23:55", tz="UTC")
+    assert v.loc[1, "actual_end"] == pd.Timestamp("2026-11-03 00:35", tz="UTC")

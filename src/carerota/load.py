@@ -136,6 +136,7 @@ EXPECTED_TIME = "a date and time such as 2026-11-02 08:00 or 02/11/2026 08:00"
 TIME_OF_DAY = r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?|24:00(?::00)?"
 CLOCK_DURATION = r"\d{1,2}:[0-5]\d(?::[0-5]\d)?"
 DAY = pd.Timedelta(days=1)
+HALF_DAY = pd.Timedelta(hours=12)
 
 
 def times_of_day(s: pd.Series) -> np.ndarray:
@@ -148,9 +149,9 @@ def times_of_day(s: pd.Series) -> np.ndarray:
 
 
 def read_times(t: Table, col: str, problems: Problems, *, required: bool,
-               day: pd.Series | None) -> tuple[pd.Series, pd.Series]:
-    """(naive local, UTC) times of a column, NaT where absent or bad (and reported). A time of day
-    (08:00) is put on ``day``, a naive local date; without one it is an error."""
+               day: pd.Series | None) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """(naive local, UTC) times of a column, NaT where absent or bad (and reported), and which cells
+    were times of day (08:00): those are put on ``day``, a naive local date; without one, an error."""
     s = t.frame[col] if col in t.frame else pd.Series("", index=t.frame.index, dtype="string")
     clock = times_of_day(s)
     naive, utc = parse_naive_or_utc(s.where(~clock, "") if clock.any() else s)
@@ -167,7 +168,7 @@ def read_times(t: Table, col: str, problems: Problems, *, required: bool,
                           f"expected {EXPECTED_TIME} (a time of day needs a date column)")
     if required and empty.any():
         problems.add_rows(t.name, t.rows[empty], col, s[empty], f"expected {EXPECTED_TIME}, found a blank cell")
-    return naive, utc
+    return naive, utc, clock
 
 
 def local_naive(naive: pd.Series, utc: pd.Series) -> pd.Series:
@@ -201,19 +202,18 @@ def interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: li
     the duration is added to the start as elapsed time.
     """
     start_col, end_col, duration_col = cols
-    start_naive, start_utc = read_times(t, start_col, problems, required=required, day=day)
-    if near is not None:
+    start_naive, start_utc, start_clock = read_times(t, start_col, problems, required=required, day=day)
+    if near is not None and start_clock.any():
         gap = start_naive - near
-        start_naive = start_naive.where(~(gap > 12 * pd.Timedelta(hours=1)), start_naive - DAY)
-        start_naive = start_naive.where(~(gap < -12 * pd.Timedelta(hours=1)), start_naive + DAY)
+        late, early = (start_clock & (g.fillna(False).to_numpy(bool)) for g in (gap > HALF_DAY, gap < -HALF_DAY))
+        start_naive = start_naive.where(~late, start_naive - DAY).where(~early, start_naive + DAY)
     start, amb_s, gap_s = localise(start_naive, np.ones(len(start_naive), bool))
     start = start.where(start_naive.notna(), start_utc)
     ambiguous, skipped = int(amb_s.sum()), int(gap_s.sum())
     if end_col in t.frame or duration_col not in t.frame:
         start_day = local_naive(start_naive, start_utc).dt.normalize()
-        end_naive, end_utc = read_times(t, end_col, problems, required=required, day=start_day)
-        clock = times_of_day(t.frame[end_col]) if end_col in t.frame else np.zeros(len(t.frame), bool)
-        before = clock & (end_naive < local_naive(start_naive, start_utc)).fillna(False).to_numpy(bool)
+        end_naive, end_utc, end_clock = read_times(t, end_col, problems, required=required, day=start_day)
+        before = end_clock & (end_naive < local_naive(start_naive, start_utc)).fillna(False).to_numpy(bool)
         end_naive = end_naive.where(~before, end_naive + DAY)
         # An ambiguous end is read as BST unless that puts it before its start (a visit across
         # 01:00-02:00 on the night the clocks go back).
