@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from carerota import postcodes
-from carerota.errors import InputError, Problem, Problems
+from carerota.errors import InputError, Problems
 from carerota.read import Reading, Table, read_table
 
 LOCAL_TZ = "Europe/London"
