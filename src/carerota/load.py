@@ -133,7 +133,7 @@ def parse_naive_or_utc(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 EXPECTED_TIME = "a date and time such as 2026-11-02 08:00 or 02/11/2026 08:00"
-TIME_OF_DAY = r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?|24:00(?::00)?"
+TIME_OF_DAY = r"(?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?|24:00(?::00)?)"  # grouped: fullmatch may add ^ $
 CLOCK_DURATION = r"\d{1,2}:[0-5]\d(?::[0-5]\d)?"
 DAY = pd.Timedelta(days=1)
 HALF_DAY = pd.Timedelta(hours=12)

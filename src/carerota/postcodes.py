@@ -95,7 +95,7 @@ def normalise(s: pd.Series) -> pd.Series:
 
 def valid(keys: pd.Series) -> np.ndarray:
     """Which normalised keys have the shape of a UK postcode (outward code of 2-4, then digit+2 letters)."""
-    return keys.astype("string").str.fullmatch(_SHAPE).fillna(False).to_numpy(dtype=bool)
+    return keys.astype("string").str.fullmatch(f"(?:{_SHAPE})").fillna(False).to_numpy(dtype=bool)
 
 
 def display(key: str) -> str:
