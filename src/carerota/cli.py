@@ -145,9 +145,11 @@ def write_table(render, output: Path | None) -> None:
     write_output(buffer.getvalue(), output)
 
 
-def reading_from_options(err, *, encoding: str, delimiter: str | None, sheet: str | None, maps: list[str],
-                         profile: str, postcodes: Path | None) -> Reading:
-    """How to read the inputs: --map entries on top of carerota.toml's [columns]."""
+def reading_from_options(err, options: dict) -> Reading:
+    """How to read the inputs, from a command's options (its locals()): --encoding, --delimiter,
+    --sheet, --profile, --postcodes, and --map entries on top of carerota.toml's [columns]."""
+    encoding, delimiter, sheet, profile = (options[k] for k in ("encoding", "delimiter", "sheet", "profile"))
+    postcodes = options.get("postcodes")
     if profile not in ("auto", "none", *PROFILES):
         raise typer.BadParameter(f"expected auto, none or one of {', '.join(PROFILES)}, got {profile!r}",
                                  param_hint="--profile")
@@ -156,7 +158,7 @@ def reading_from_options(err, *, encoding: str, delimiter: str | None, sheet: st
     except InputError as error:
         report.print_error(err, error.message())
         raise typer.Exit(EXIT_ERROR) from None
-    columns.update(checked(parse_mapping, maps, "--map"))
+    columns.update(checked(parse_mapping, options["maps"], "--map"))
     if delimiter is not None and len(DELIMITER_NAMES.get(delimiter.lower(), delimiter)) != 1:
         raise typer.BadParameter(f"expected one character or tab, comma, semicolon, pipe; got {delimiter!r}",
                                  param_hint="--delimiter")
@@ -303,8 +305,7 @@ def audit_command(
     settings = settings_from_options(
         err, setting_flags(locals()), period_start=period_start, as_of=as_of, speed_kmh=speed_kmh,
         circuity=circuity, checks=chosen_checks(only))
-    reading = reading_from_options(err, encoding=encoding, delimiter=delimiter, sheet=sheet, maps=maps,
-                                   profile=profile, postcodes=postcodes)
+    reading = reading_from_options(err, locals())
     check_output_folder(output)
     check_output_folder(html, "--html")
 
@@ -395,8 +396,7 @@ def batch_command(
                                      circuity=circuity, checks=checks)
     check_output_folder(output)
     check_output_folder(html, "--html")
-    reading = reading_from_options(err, encoding=encoding, delimiter=delimiter, sheet=sheet, maps=maps,
-                                   profile=profile, postcodes=postcodes)
+    reading = reading_from_options(err, locals())
     base = BatchFile("", settings, *(str(p) if p else None for p in (clients, workers, payslips, travel_matrix)),
                      reading=reading)
     try:
@@ -501,8 +501,7 @@ def tender_command(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--cost") from None
     plan = PlanSettings(flex=flex, time_limit=time_limit, solution_limit=solution_limit, jobs=jobs) if plan_bids else None
-    reading = reading_from_options(err, encoding=encoding, delimiter=delimiter, sheet=sheet, maps=maps,
-                                   profile=profile, postcodes=postcodes)
+    reading = reading_from_options(err, locals())
     check_output_folder(output)
     check_output_folder(html, "--html")
     try:
@@ -593,8 +592,7 @@ def plan_command(
                                           max_hours=max_hours, time_limit=time_limit, solution_limit=solution_limit,
                                           seed=seed, jobs=jobs, pay_model=pay_model.strip().lower()),
                    None, "--pay-model")
-    reading = reading_from_options(err, encoding=encoding, delimiter=delimiter, sheet=sheet, maps=maps,
-                                   profile=profile, postcodes=postcodes)
+    reading = reading_from_options(err, locals())
     check_output_folder(output)
     try:
         with report.working(err, "Reading the rota…"):
@@ -659,8 +657,7 @@ def columns_command(
 ) -> None:
     """Show how each column of a file would be read, and which required fields are missing, before any audit."""
     err = report.stderr_console(quiet)
-    reading = reading_from_options(err, encoding=encoding, delimiter=delimiter, sheet=sheet, maps=maps,
-                                   profile=profile, postcodes=None)
+    reading = reading_from_options(err, locals())
     check_output_folder(output)
     try:
         layout = inspect(file, kind.value, reading)
