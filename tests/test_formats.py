@@ -274,6 +274,7 @@ def test_columns_command_exit_codes_in_a_process(write):
     path = write("r.csv", *MAPPED)
     proc = subprocess.run([sys.executable, "-m", "carerota", "columns", str(path)], capture_output=True, text=True)
     assert proc.returncode == 1 and "missing required column 'start'" in proc.stdout
+    assert "[columns] table" in proc.stdout
 
 
 # --- carerota schema --------------------------------------------------------------------------------
@@ -340,3 +341,14 @@ def test_only_times_of_day_move_to_the_nearest_day(write):
     assert v.loc[0, "actual_start"] == pd.Timestamp("2026-11-02 00:10", tz="UTC")
     assert v.loc[1, "actual_start"] == pd.Timestamp("2026-11-02 23:55", tz="UTC")
     assert v.loc[1, "actual_end"] == pd.Timestamp("2026-11-03 00:35", tz="UTC")
+
+
+def test_columns_on_an_empty_file_is_an_input_error(write):
+    result = run("columns", write("empty.csv"))
+    assert result.exit_code == 2 and "the file is empty" in result.stderr
+
+
+def test_help_keeps_bracketed_words():
+    """Rich markup would eat [tool.carerota], [tender] and [columns] if they were not escaped."""
+    assert "[tool.carerota]" in run("audit", "--help").stdout
+    assert "[tender]" in run("tender", "--help").stdout

@@ -258,7 +258,7 @@ AUDIT_EXAMPLES = """
   carerota audit rota.csv --clients clients.csv --html report.html   # a page to share
   cat rota.csv | carerota audit - --format csv
 
-Thresholds may also be pinned in carerota.toml (or [tool.carerota] in pyproject.toml) in the current
+Thresholds may also be pinned in carerota.toml (or \\[tool.carerota] in pyproject.toml) in the current
 folder, e.g. min-visit = 30, continuity = 0.9; a flag beats the file.
 
 Exit codes: 0 every check passes, 1 findings, 2 usage or input error.
@@ -445,7 +445,7 @@ wage (nlw, rlw or £), london (true/false), clients, workers, travel_matrix per 
 The cost floor per contact hour pays contact, travel and paid waiting at the wage floor, plus training,
 sickness, holiday pay, employer NI, pension, mileage, overheads and surplus (defaults: carerota's dated
 cost model, after the Homecare Association's Minimum Price; see docs/method.md). Override any parameter
-with --cost NAME=VALUE or a [tender] table in carerota.toml. With --plan, also the cost floor of the
+with --cost NAME=VALUE or a \\[tender] table in carerota.toml. With --plan, also the cost floor of the
 least-travel plan of the same visits. Exit codes: 0 every bid sustainable, 1 a bid below its cost
 floor, 2 usage or input error.
 """

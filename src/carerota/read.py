@@ -375,6 +375,8 @@ class Layout:
 def inspect(source: str | Path, kind: str = "rota", reading: Reading = Reading()) -> Layout:
     """How each column of a file would be read, without reading (or judging) its rows."""
     opened = open_source(source, reading)
+    if not any(h.strip() for h in opened.header):
+        raise InputError(Problem(opened.name, "expected a header row naming the columns; the file is empty", 1))
     profile = choose_profile(opened.header, kind, reading.profile, opened.name)
     _, matches, problems = match_columns(opened.header, FILES[kind], opened.name, mapping=reading.mapping(kind),
                                          profile=profile)

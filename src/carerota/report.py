@@ -491,7 +491,7 @@ def render_layout(layout: Layout, console: Console) -> None:
     if layout.problems:
         for problem in layout.problems:
             console.print(Text(f"✗ {problem.expected}", style="red"))
-        console.print("Map a column to a field with --map FIELD=HEADER, or a [columns] table in carerota.toml.")
+        console.print(Text("Map a column to a field with --map FIELD=HEADER, or a [columns] table in carerota.toml."))
     else:
         console.print(Text("✓ every required field has a column", style="green"))
 
