@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sys
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from enum import Enum
@@ -73,6 +74,16 @@ def root(
                                  help="Show the version and exit."),
 ) -> None:
     """Audit UK home-care rotas against the wage floor and the care charters."""
+
+
+@contextmanager
+def input_errors(err):
+    """An InputError inside becomes its message on stderr and exit code 2."""
+    try:
+        yield
+    except InputError as error:
+        report.print_error(err, error.message())
+        raise typer.Exit(EXIT_ERROR) from None
 
 
 def checked(parse, value, option: str):
@@ -153,11 +164,8 @@ def reading_from_options(err, options: dict) -> Reading:
     if profile not in ("auto", "none", *PROFILES):
         raise typer.BadParameter(f"expected auto, none or one of {', '.join(PROFILES)}, got {profile!r}",
                                  param_hint="--profile")
-    try:
+    with input_errors(err):
         columns = dict(read_policy(Path.cwd())[0].get("columns", {}))
-    except InputError as error:
-        report.print_error(err, error.message())
-        raise typer.Exit(EXIT_ERROR) from None
     columns.update(checked(parse_mapping, options["maps"], "--map"))
     if delimiter is not None and len(DELIMITER_NAMES.get(delimiter.lower(), delimiter)) != 1:
         raise typer.BadParameter(f"expected one character or tab, comma, semicolon, pipe; got {delimiter!r}",
@@ -169,11 +177,8 @@ def reading_from_options(err, options: dict) -> Reading:
 def settings_from_options(err, flags: dict, *, period_start: str | None, as_of: str | None,
                           speed_kmh: list[str], circuity: list[str], checks: tuple[str, ...]) -> AuditSettings:
     """Audit settings from flags, then the policy file, then defaults; a bad value is a usage error."""
-    try:
+    with input_errors(err):
         policy, source = read_policy(Path.cwd())
-    except InputError as error:
-        report.print_error(err, error.message())
-        raise typer.Exit(EXIT_ERROR) from None
     travel = TravelModel(speed_kmh=per_mode(speed_kmh, SPEED_KMH, "--speed-kmh", 0.5, 200),
                          circuity=per_mode(circuity, CIRCUITY, "--circuity", 1, 5))
     try:
@@ -309,7 +314,7 @@ def audit_command(
     check_output_folder(output)
     check_output_folder(html, "--html")
 
-    try:
+    with input_errors(err):
         with report.working(err, "Reading the rota…"):
             loaded = load_rota(rota, reading)
             settings = with_travel_matrix(settings, travel_matrix, reading)
@@ -320,9 +325,6 @@ def audit_command(
                 payslips=load_payslips(payslips, reading) if payslips else None,
                 settings=settings,
             )
-    except InputError as error:
-        report.print_error(err, error.message())
-        raise typer.Exit(EXIT_ERROR) from None
 
     report.print_notes(err, result.notes)
     if html is not None:
@@ -399,7 +401,7 @@ def batch_command(
     reading = reading_from_options(err, locals())
     base = BatchFile("", settings, *(str(p) if p else None for p in (clients, workers, payslips, travel_matrix)),
                      reading=reading)
-    try:
+    with input_errors(err):
         names = expand(files, sys.stdin.read().splitlines() if "-" in files else None)
         policy, _ = read_policy(Path.cwd())
         jobs_list = []
@@ -412,9 +414,6 @@ def batch_command(
                 jobs_list.append(replace(base, rota=name))
         if not jobs_list:
             raise InputError(Problem("FILES", "expected at least one rota file"))
-    except InputError as error:
-        report.print_error(err, error.message())
-        raise typer.Exit(EXIT_ERROR) from None
 
     with report.progress(err, len(jobs_list), "Auditing files") as advance:
         result = audit_files(jobs_list, jobs, progress=advance)
@@ -504,15 +503,12 @@ def tender_command(
     reading = reading_from_options(err, locals())
     check_output_folder(output)
     check_output_folder(html, "--html")
-    try:
+    with input_errors(err):
         bid_list = read_bids(str(bids), reading)
         with report.progress(err, len(bid_list), "Costing bids") as advance:
             result = assess(bid_list, settings, clients=str(clients) if clients else None,
                             workers=str(workers) if workers else None, overrides=overrides, plan=plan,
                             reading=reading, progress=advance)
-    except InputError as error:
-        report.print_error(err, error.message())
-        raise typer.Exit(EXIT_ERROR) from None
 
     report.print_notes(err, result.notes)
     if html is not None:
@@ -594,7 +590,7 @@ def plan_command(
                    None, "--pay-model")
     reading = reading_from_options(err, locals())
     check_output_folder(output)
-    try:
+    with input_errors(err):
         with report.working(err, "Reading the rota…"):
             loaded = load_rota(rota, reading)
             settings = with_travel_matrix(settings, travel_matrix, reading)
@@ -604,9 +600,6 @@ def plan_command(
         with report.progress(err, days, "Planning days") as advance:
             result = plan_rota(loaded, clients=client_table, workers=worker_table, plan=plan, settings=settings,
                                progress=advance)
-    except InputError as error:
-        report.print_error(err, error.message())
-        raise typer.Exit(EXIT_ERROR) from None
 
     report.print_notes(err, result.notes)
     if output is not None:
@@ -659,11 +652,8 @@ def columns_command(
     err = report.stderr_console(quiet)
     reading = reading_from_options(err, locals())
     check_output_folder(output)
-    try:
+    with input_errors(err):
         layout = inspect(file, kind.value, reading)
-    except InputError as error:
-        report.print_error(err, error.message())
-        raise typer.Exit(EXIT_ERROR) from None
     if fmt is Format.json:
         write_output(report.layout_to_json(layout), output)
     elif fmt is Format.csv:
@@ -729,11 +719,8 @@ def postcodes_import(
     err = report.stderr_console(quiet)
     out = postcodes or postcode_tables.default_path()
     try:
-        with report.byte_progress(err, "Importing postcodes") as update:
+        with input_errors(err), report.byte_progress(err, "Importing postcodes") as update:
             summary = postcode_tables.import_table(file, out, progress=update)
-    except InputError as error:
-        report.print_error(err, error.message())
-        raise typer.Exit(EXIT_ERROR) from None
     except OSError as error:
         report.print_error(err, f"{out}: cannot write the postcode table: {error.strerror}")
         raise typer.Exit(EXIT_ERROR) from None
@@ -753,11 +740,8 @@ def postcodes_info(
 ) -> None:
     """Where the postcode table is, its edition and counts, and the attribution its licence requires."""
     err = report.stderr_console()
-    try:
+    with input_errors(err):
         record = report.table_record(postcode_tables.PostcodeTable.load(postcodes))
-    except InputError as error:
-        report.print_error(err, error.message())
-        raise typer.Exit(EXIT_ERROR) from None
     if fmt is Format.json:
         write_output(json.dumps(record, indent=2, ensure_ascii=False) + "\n", None)
     elif fmt is Format.csv:
@@ -774,11 +758,8 @@ def postcodes_lookup(
 ) -> None:
     """Look postcodes up in the table. Exit 1 if any is not a live postcode with a location."""
     err = report.stderr_console()
-    try:
+    with input_errors(err):
         table = postcode_tables.PostcodeTable.load(postcodes)
-    except InputError as error:
-        report.print_error(err, error.message())
-        raise typer.Exit(EXIT_ERROR) from None
     found = table.lookup(pd.Series(codes, dtype="string"))
     found.insert(0, "input", codes)
     if fmt is Format.json:

@@ -139,6 +139,11 @@ DAY = pd.Timedelta(days=1)
 HALF_DAY = pd.Timedelta(hours=12)
 
 
+def clock_time(text: pd.Series) -> pd.Series:
+    """``H:MM`` or ``H:MM:SS`` text as a timedelta."""
+    return pd.to_timedelta(text.where(text.str.count(":") == 2, text + ":00"))
+
+
 def times_of_day(s: pd.Series) -> np.ndarray:
     """Which cells are a time of day; only short cells are tested (a fast path for date-times)."""
     short = (s.str.len() <= 8).fillna(False).to_numpy(bool)
@@ -157,9 +162,7 @@ def read_times(t: Table, col: str, problems: Problems, *, required: bool,
     naive, utc = parse_naive_or_utc(s.where(~clock, "") if clock.any() else s)
     empty = blank(s).to_numpy()
     if clock.any() and day is not None:
-        text = s[clock]
-        since_midnight = pd.to_timedelta(text.where(text.str.count(":") == 2, text + ":00"))
-        naive[clock] = (day[clock] + since_midnight).to_numpy()
+        naive[clock] = (day[clock] + clock_time(s[clock])).to_numpy()
     bad = ~empty & ~clock & naive.isna().to_numpy() & utc.isna().to_numpy()
     if bad.any():
         problems.add_rows(t.name, t.rows[bad], col, s[bad], f"expected {EXPECTED_TIME}")
@@ -182,8 +185,7 @@ def duration_column(t: Table, col: str, problems: Problems) -> pd.Series:
     clock = s.str.fullmatch(CLOCK_DURATION).fillna(False).to_numpy(bool)
     minutes = pd.to_numeric(s.where(~clock, ""), errors="coerce").astype("float64")
     if clock.any():
-        text = s[clock]
-        minutes[clock] = pd.to_timedelta(text.where(text.str.count(":") == 2, text + ":00")).dt.total_seconds() / 60
+        minutes[clock] = clock_time(s[clock]).dt.total_seconds() / 60
     v = minutes.to_numpy()
     bad = ~blank(s).to_numpy() & ~(np.isfinite(v) & (v >= 0) & (v <= MAX_VISIT_HOURS * 60))
     if bad.any():
@@ -211,9 +213,10 @@ def interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: li
     start = start.where(start_naive.notna(), start_utc)
     ambiguous, skipped = int(amb_s.sum()), int(gap_s.sum())
     if end_col in t.frame or duration_col not in t.frame:
-        start_day = local_naive(start_naive, start_utc).dt.normalize()
-        end_naive, end_utc, end_clock = read_times(t, end_col, problems, required=required, day=start_day)
-        before = end_clock & (end_naive < local_naive(start_naive, start_utc)).fillna(False).to_numpy(bool)
+        start_local = local_naive(start_naive, start_utc)
+        end_naive, end_utc, end_clock = read_times(t, end_col, problems, required=required,
+                                                   day=start_local.dt.normalize())
+        before = end_clock & (end_naive < start_local).fillna(False).to_numpy(bool)
         end_naive = end_naive.where(~before, end_naive + DAY)
         # An ambiguous end is read as BST unless that puts it before its start (a visit across
         # 01:00-02:00 on the night the clocks go back).

@@ -94,8 +94,6 @@ class Table:
     rows: np.ndarray
     skipped_rows: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    matches: list[HeaderMatch] = field(default_factory=list)
-    profile: Profile | None = None
 
 
 def display_name(source: str | Path) -> str:
@@ -354,6 +352,18 @@ def open_source(source: str | Path, reading: Reading) -> Source:
     return Source(name, header, 1, encoding, delimiter, data, notes=notes)
 
 
+def match_header(opened: Source, kind: str, reading: Reading, what: str = "row"
+                 ) -> tuple[Profile | None, dict[str, int], list[HeaderMatch], list[Problem]]:
+    """The profile, field positions, per-column matches and problems of an opened file's header."""
+    if not any(h.strip() for h in opened.header):
+        raise InputError(Problem(
+            opened.name, f"expected a header row naming the columns, then one row per {what}; the file is empty", 1))
+    profile = choose_profile(opened.header, kind, reading.profile, opened.name)
+    found, matches, problems = match_columns(opened.header, FILES[kind], opened.name,
+                                             mapping=reading.mapping(kind), profile=profile)
+    return profile, found, matches, problems
+
+
 @dataclass
 class Layout:
     """How a file would be read (``carerota columns``): each column's field, and what is missing."""
@@ -375,15 +385,11 @@ class Layout:
 def inspect(source: str | Path, kind: str = "rota", reading: Reading = Reading()) -> Layout:
     """How each column of a file would be read, without reading (or judging) its rows."""
     opened = open_source(source, reading)
-    if not any(h.strip() for h in opened.header):
-        raise InputError(Problem(opened.name, "expected a header row naming the columns; the file is empty", 1))
-    profile = choose_profile(opened.header, kind, reading.profile, opened.name)
-    _, matches, problems = match_columns(opened.header, FILES[kind], opened.name, mapping=reading.mapping(kind),
-                                         profile=profile)
+    profile, _, matches, problems = match_header(opened, kind, reading)
     if opened.delimiter:
-        lines = opened.data.decode("utf-8").splitlines()[1:]
-        first = next((line for line in lines if line.strip()), "")
-        sample = next(csv.reader([first], delimiter=opened.delimiter), [])
+        lines = opened.data.split(b"\n", 64)[1:64]  # the first rows only: the file may be large
+        first = next((line for line in lines if line.strip()), b"").decode("utf-8", errors="replace")
+        sample = next(csv.reader([first.rstrip("\r")], delimiter=opened.delimiter), [])
     else:
         sample = next((row for row in opened.body if any(c.strip() for c in row)), [])
     sample = sample + [""] * (len(opened.header) - len(sample))
@@ -394,12 +400,7 @@ def read_table(source: str | Path, kind: str, reading: Reading = Reading(), *, w
     """Read a file as text columns named canonically; fail with every structural problem found."""
     opened = open_source(source, reading)
     name, header, notes = opened.name, opened.header, list(opened.notes)
-    if not any(h.strip() for h in header):
-        raise InputError(Problem(
-            name, f"expected a header row naming the columns, then one row per {what}; the file is empty", 1))
-    profile = choose_profile(header, kind, reading.profile, name)
-    found, matches, problems = match_columns(header, FILES[kind], name, mapping=reading.mapping(kind),
-                                             profile=profile)
+    profile, found, _, problems = match_header(opened, kind, reading, what)
     if problems:
         listed = Problems()
         for p in problems:
@@ -427,7 +428,7 @@ def read_table(source: str | Path, kind: str, reading: Reading = Reading(), *, w
     if frame.empty:
         raise InputError(Problem(name, f"expected a {what} row after the header; found none",
                                  None if skipped else opened.header_row + 1))
-    return Table(name, frame, np.asarray(rows), skipped, notes, matches, profile)
+    return Table(name, frame, np.asarray(rows), skipped, notes)
 
 
 def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
