@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import BinaryIO, Callable, Optional
 
 import pandas as pd
 import typer
@@ -120,12 +120,18 @@ def check_output_folder(output: Path | None, option: str = "--output") -> None:
         raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint=option)
 
 
-def write_output(text: str, output: Path | None) -> None:
+def write_output(content: str | Callable[[BinaryIO], None], output: Path | None) -> None:
+    """Text, or a function writing UTF-8 bytes, to stdout or to FILE (whole: through a temporary file
+    renamed into place)."""
+    write = content if callable(content) else lambda out: out.write(content.encode("utf-8"))
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
         return
     tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    with open(tmp, "wb") as out:
+        write(out)
     os.replace(tmp, output)
 
 
@@ -330,7 +336,7 @@ def audit_command(
     if html is not None:
         write_output(html_report.audit_page(result, loaded.name), html)
     if fmt is Format.json:
-        write_output(report.to_json(result), output)
+        write_output(lambda out: report.write_json(result, out), output)
     elif fmt is Format.csv:
         write_output(report.to_csv(result), output)
     else:

@@ -6,11 +6,15 @@ No Rich here: ``report.py`` draws the terminal, ``html_report.py`` the page.
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from carerota.tender import COMPONENTS
 
@@ -47,12 +51,71 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def iso_local(times: pd.Series) -> np.ndarray:
-    """UTC instants as ISO 8601 UK local time with its offset, e.g. 2026-07-01T08:00:00+01:00."""
+def iso_local(times: pd.Series) -> pd.Series:
+    """UTC instants as ISO 8601 UK local time with its offset, e.g. 2026-07-01T08:00:00+01:00 (formatted
+    by pyarrow: numpy's datetime_as_string is ten times slower on a million visits)."""
     utc = times.dt.tz_convert(None).to_numpy().astype("datetime64[s]")
     local = times.dt.tz_convert("Europe/London").dt.tz_localize(None).to_numpy().astype("datetime64[s]")
-    offset = np.where((local - utc).astype("int64") == 3600, "+01:00", "+00:00")
-    return np.char.add(np.datetime_as_string(local, unit="s"), offset)
+    text = pc.strftime(pa.array(local, mask=np.isnat(local)), format="%Y-%m-%dT%H:%M:%S")
+    offset = pa.array(np.where((local - utc).astype("int64") == 3600, "+01:00", "+00:00"))
+    return pd.Series(pc.binary_join_element_wise(text, offset, ""), index=times.index, dtype="str")
+
+
+CONTROL = r"[\x00-\x1f]"
+
+
+def json_values(column: pd.Series) -> pa.Array:
+    """Each value of a column as JSON text, missing values as null, built by pyarrow kernels: a
+    million findings would take seconds through Python's json module."""
+    if pd.api.types.is_bool_dtype(column):
+        values = pa.array(column, from_pandas=True, type=pa.bool_())
+        return pc.fill_null(pc.if_else(values, "true", "false"), "null")
+    if pd.api.types.is_integer_dtype(column):
+        return pc.fill_null(pc.cast(pa.array(column, from_pandas=True, type=pa.int64()), pa.string()), "null")
+    if pd.api.types.is_float_dtype(column):
+        text = pc.cast(pa.array(column.to_numpy("float64", na_value=np.nan), from_pandas=True), pa.string())
+        whole = pc.invert(pc.match_substring_regex(text, "[.en]"))  # arrow writes 30.0 as 30; json as 30.0
+        return pc.fill_null(pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text), "null")
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty"):
+        # lists and dicts (a client's named team and weeks): one per client, not per visit
+        return pa.array([json.dumps(clean(x), ensure_ascii=False, separators=(",", ":")) for x in column],
+                        type=pa.string())
+    text = pa.array(column, from_pandas=True, type=pa.string())
+    if pc.any(pc.match_substring_regex(text, CONTROL)).as_py():
+        quoted = pa.array([None if x is None else json.dumps(x, ensure_ascii=False) for x in text.to_pylist()],
+                          type=pa.string())
+    else:
+        escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
+        quoted = pc.binary_join_element_wise('"', escaped, '"', "")
+    return pc.fill_null(quoted, "null")
+
+
+def json_array(frame: pd.DataFrame, rows_per_chunk: int = 100_000) -> Iterator[bytes]:
+    """A JSON array of the frame's rows (output-rounded), one compact object per line, as UTF-8 chunks:
+    a large result is encoded and written a slice at a time, never held whole as text."""
+    if frame.empty:
+        yield b"[]"
+        return
+    names = [json.dumps(str(c), ensure_ascii=False) + ":" for c in frame.columns]
+    yield b"[\n"
+    for at in range(0, len(frame), rows_per_chunk):
+        part = rounded(frame.iloc[at:at + rows_per_chunk])
+        pieces = []
+        for i, col in enumerate(part.columns):
+            pieces += [("{" if i == 0 else ",") + names[i], json_values(part[col])]
+        last = at + rows_per_chunk >= len(frame)
+        separators = np.full(len(part), ",\n", dtype=object)
+        if last:
+            separators[-1] = "\n]"
+        lines = pc.binary_join_element_wise(*pieces, "}", pa.array(separators, type=pa.string()), "")
+        yield joined_bytes(lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines)
+
+
+def joined_bytes(strings: pa.Array) -> bytes:
+    """The values of a string array end to end: its data buffer between the first and last offset."""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32 if strings.type == pa.string() else np.int64)
+    first, last = offsets[strings.offset], offsets[strings.offset + len(strings)]
+    return memoryview(strings.buffers()[2])[first:last].tobytes()
 
 
 def plural(n: int, noun: str) -> str:

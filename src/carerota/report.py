@@ -6,9 +6,11 @@ The only module that knows about Rich. Figures are rounded for output only, by t
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from contextlib import contextmanager
+from typing import BinaryIO
 
 import pandas as pd
 from rich import box
@@ -23,7 +25,7 @@ from carerota import __version__
 from carerota.audit import AuditResult
 from carerota.batch import BatchResult
 from carerota.findings import RULES
-from carerota.output import clean, hours, iso_local, money, plural, rounded, scorecard_rows
+from carerota.output import clean, hours, iso_local, json_array, money, plural, rounded, scorecard_rows
 from carerota.plan import PlanResult
 from carerota.postcodes import NI_NOTE, ImportSummary, PostcodeTable
 from carerota.read import Layout
@@ -39,23 +41,28 @@ PROMISES = (  # (charter promise, the check that tests it)
 
 
 def json_records(frame: pd.DataFrame) -> str:
-    """A JSON array of the rows, one row per line, written by pandas' C encoder."""
-    if frame.empty:
-        return "[]"
-    lines = rounded(frame).to_json(orient="records", lines=True, force_ascii=False, double_precision=10)
-    return "[\n" + lines.rstrip("\n").replace("\n", ",\n") + "\n]"
+    """A JSON array of the rows, one compact row per line."""
+    return b"".join(json_array(frame)).decode("utf-8")
+
+
+def write_json(result: AuditResult, out: BinaryIO) -> None:
+    """``{"summary", "workers", "clients", "visits", "findings", "notes"}``: the contract for scripts,
+    written a slice at a time (a county's audit has millions of flagged visits)."""
+    head = json.dumps({"carerota_version": __version__, "summary": clean(result.summary)},
+                      indent=2, ensure_ascii=False)
+    out.write(head[:-2].encode("utf-8"))
+    for key, frame in (("workers", result.workers), ("clients", result.clients), ("visits", result.flags),
+                       ("findings", result.findings)):
+        out.write(f',\n  "{key}": '.encode("utf-8"))
+        for chunk in json_array(frame):
+            out.write(chunk)
+    out.write(f',\n  "notes": {json.dumps(result.notes, ensure_ascii=False)}\n}}\n'.encode("utf-8"))
 
 
 def to_json(result: AuditResult) -> str:
-    """``{"summary", "workers", "clients", "visits", "findings", "notes"}``: the contract for scripts."""
-    head = json.dumps({"carerota_version": __version__, "summary": clean(result.summary)},
-                      indent=2, ensure_ascii=False)
-    parts = [head[:-2]]
-    for key, frame in (("workers", result.workers), ("clients", result.clients), ("visits", result.flags),
-                       ("findings", result.findings)):
-        parts.append(f'  "{key}": {json_records(frame)}')
-    parts.append(f'  "notes": {json.dumps(result.notes, ensure_ascii=False)}\n}}\n')
-    return ",\n".join(parts)
+    buffer = io.BytesIO()
+    write_json(result, buffer)
+    return buffer.getvalue().decode("utf-8")
 
 
 def to_csv(result: AuditResult) -> str:
