@@ -6,7 +6,10 @@ visit-level findings; messages are built with vectorised string operations.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # rule code → (severity, the charter promise or law it belongs to, what it means)
 RULES = {
@@ -25,18 +28,42 @@ COLUMNS = ["rule", "severity", "worker_id", "client_id", "visit_id", "row", "per
            "amount", "message"]
 
 
+def text(values) -> pa.Array | str:
+    """A message piece as an arrow string array (or a plain string, repeated)."""
+    if isinstance(values, (str, pa.Array, pa.ChunkedArray)):
+        return values
+    return pa.array(values.astype("str") if isinstance(values, pd.Series) and values.dtype == object else values,
+                    from_pandas=True, type=pa.string())
+
+
+def join(*pieces) -> pd.Series:
+    """Pieces of a message (text columns, numbers formatted by ``number``, plain strings) end to end,
+    by one pyarrow kernel: pandas' ``+`` on a million strings is many times slower."""
+    return pd.Series(pc.binary_join_element_wise(*map(text, pieces), ""), dtype="str")
+
+
+def number(x, decimals: int = 1) -> pa.Array:
+    """Figures for messages: rounded, and whole numbers without a decimal point (30, 12.5)."""
+    return pc.cast(pa.array(np.round(np.asarray(x, dtype="float64"), decimals), from_pandas=True), pa.string())
+
+
+def order_codes(values: pd.Series) -> np.ndarray:
+    """Integer codes sorting like the values, missing values first."""
+    codes, _ = pd.factorize(values, sort=True, use_na_sentinel=True)
+    return codes
+
+
 def findings_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack findings from every check into one table with the standard columns, in a stable order."""
+    """Stack findings from every check into one table with the standard columns, in a stable order:
+    rule, worker, client, period, row (sorted on integer codes, not strings)."""
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     out = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
-    out["severity"] = out["rule"].map({rule: meta[0] for rule, meta in RULES.items()})
-    order = {rule: i for i, rule in enumerate(RULES)}
-    out["_order"] = out["rule"].map(order)
-    out = out.sort_values(["_order", "worker_id", "client_id", "period_start", "row"], kind="stable",
-                          na_position="first")
-    out = out.drop(columns="_order").reset_index(drop=True)
+    rule, names = pd.factorize(out["rule"])
+    out["severity"] = np.array([RULES[name][0] for name in names], dtype=object)[rule]
     out["row"] = out["row"].astype("Int64")
     out["amount"] = out["amount"].astype("float64")
-    return out
+    keys = [out["row"].fillna(-1).to_numpy("int64"), order_codes(out["period_start"]), order_codes(out["client_id"]),
+            order_codes(out["worker_id"]), np.array([list(RULES).index(name) for name in names])[rule]]
+    return out.take(np.lexsort(keys)).reset_index(drop=True)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from carerota import postcodes
 from carerota.errors import InputError, Problems
@@ -51,6 +53,46 @@ def blank(s: pd.Series) -> pd.Series:
     return s.isna() | (s == "")
 
 
+def distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """The codes and distinct values of a text column. A rota repeats its times, rates and ids, so a
+    column is parsed once per distinct value and spread back by the codes: a million visits have a
+    few thousand distinct start times."""
+    codes, values = pd.factorize(s, use_na_sentinel=True)
+    return codes, pd.Series(values, dtype="string")
+
+
+def spread(values, codes: np.ndarray, fill):
+    """Results per distinct value back on the rows; ``fill`` where the row's cell was missing."""
+    values = np.asarray(values)
+    missing = codes < 0
+    if not missing.any():
+        return values[codes]
+    return np.append(values, np.array([fill], dtype=values.dtype))[np.where(missing, len(values), codes)]
+
+
+def plain_numbers(s: pd.Series) -> np.ndarray | None:
+    """The column as floats (NaN where blank) when every other cell is a plain number, else None:
+    one arrow cast, a hundred times faster than pandas' to_numeric on text."""
+    text = pa.array(s, from_pandas=True, type=pa.string())
+    try:
+        numbers = pc.cast(pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return numbers.to_numpy(zero_copy_only=False).astype("float64")
+
+
+def parse_numbers(s: pd.Series) -> np.ndarray:
+    """Numbers allowing a leading £ and thousands commas; NaN where a cell is not one."""
+    values = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy().copy()
+    retry = np.isnan(values) & ~blank(s).to_numpy()
+    if retry.any():
+        cleaned = s[retry].str.replace(r"^£\s*", "", regex=True)
+        thousands = cleaned.str.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?").fillna(False).to_numpy(bool)
+        cleaned = cleaned.where(~thousands, cleaned.str.replace(",", "", regex=False))
+        values[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
+    return values
+
+
 def text_column(t: Table, col: str, problems: Problems, *, required: bool) -> pd.Series:
     s = t.frame[col]
     if required:
@@ -64,45 +106,50 @@ def number_column(
     t: Table, col: str, problems: Problems, *, low: float, high: float = np.inf, required: bool = False
 ) -> pd.Series:
     """Parse numbers (allowing a leading £ and thousands commas); blanks become NaN, or a problem
-    where the column is ``required``.
-
-    Plain numbers take the vectorised path; only cells that fail it are cleaned and parsed again.
-    """
+    where the column is ``required``. A column of plain numbers takes arrow's cast; any other is
+    parsed once per distinct value."""
     s = t.frame[col]
-    values = pd.to_numeric(s, errors="coerce").astype("float64")
+    v = plain_numbers(s)
+    if v is None:
+        codes, values = distinct(s)
+        v = spread(parse_numbers(values), codes, np.nan)
     empty = blank(s).to_numpy()
-    retry = np.isnan(values.to_numpy()) & ~empty
-    if retry.any():
-        cleaned = s[retry].str.replace(r"^£\s*", "", regex=True)
-        thousands = cleaned.str.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?").fillna(False).to_numpy(bool)
-        cleaned = cleaned.where(~thousands, cleaned.str.replace(",", "", regex=False))
-        values[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
-    v = values.to_numpy()
-    bad = ~empty & ~(np.isfinite(v) & (v >= low) & (v <= high))
+    with np.errstate(invalid="ignore"):
+        bad = ~empty & ~(np.isfinite(v) & (v >= low) & (v <= high))
     bounds = f"at least {low:g}" if high == np.inf else f"between {low:g} and {high:g}"
     if bad.any():
         problems.add_rows(t.name, t.rows[bad], col, s[bad], f"expected a number {bounds}")
     if required and empty.any():
         problems.add_rows(t.name, t.rows[empty], col, s[empty], f"expected a number {bounds}, found a blank cell")
-    return values.where(~bad)
+    return pd.Series(np.where(bad, np.nan, v), index=s.index)
 
 
 def localise(naive: pd.Series, prefer_dst: np.ndarray) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Naive Europe/London wall-clock times → UTC, and which were ambiguous or nonexistent.
 
     In the hour repeated when clocks go back, ``prefer_dst`` picks the first (BST) reading; the hour
-    skipped when clocks go forward is moved forward to the first real instant.
+    skipped when clocks go forward is moved forward to the first real instant. Each distinct time is
+    localised once.
     """
-    as_dst = naive.dt.tz_localize(LOCAL_TZ, ambiguous=np.ones(len(naive), bool), nonexistent="NaT")
-    as_gmt = naive.dt.tz_localize(LOCAL_TZ, ambiguous=np.zeros(len(naive), bool), nonexistent="NaT")
-    ambiguous = (as_dst != as_gmt).to_numpy() & as_dst.notna().to_numpy()
-    nonexistent = as_dst.isna().to_numpy() & naive.notna().to_numpy()
-    chosen = as_dst.where(prefer_dst | ~ambiguous, as_gmt)
+    codes, values = pd.factorize(naive, use_na_sentinel=True)
+    values = pd.Series(values, dtype="datetime64[us]")
+    as_dst = values.dt.tz_localize(LOCAL_TZ, ambiguous=np.ones(len(values), bool), nonexistent="NaT")
+    as_gmt = values.dt.tz_localize(LOCAL_TZ, ambiguous=np.zeros(len(values), bool), nonexistent="NaT")
+    nonexistent = as_dst.isna().to_numpy()
+    ambiguous = (as_dst != as_gmt).to_numpy() & ~nonexistent
     if nonexistent.any():
-        shifted = naive[nonexistent].dt.tz_localize(LOCAL_TZ, nonexistent="shift_forward")
-        chosen = chosen.copy()
-        chosen[nonexistent] = shifted
-    return chosen.dt.tz_convert("UTC"), ambiguous, nonexistent
+        shifted = values[nonexistent].dt.tz_localize(LOCAL_TZ, nonexistent="shift_forward")
+        as_dst, as_gmt = as_dst.copy(), as_gmt.copy()
+        as_dst[nonexistent] = as_gmt[nonexistent] = shifted
+    utc = {k: x.dt.tz_convert("UTC").astype("datetime64[us, UTC]").array.asi8 for k, x in
+           (("dst", as_dst), ("gmt", as_gmt))}
+    ambiguous = spread(ambiguous, codes, False)
+    chosen = np.where(prefer_dst | ~ambiguous, spread(utc["dst"], codes, NAT), spread(utc["gmt"], codes, NAT))
+    out = pd.Series(chosen.view("datetime64[us]"), index=naive.index).dt.tz_localize("UTC")
+    return out, ambiguous, spread(nonexistent, codes, False)
+
+
+NAT = np.iinfo("int64").min
 
 
 OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
@@ -156,13 +203,20 @@ def times_of_day(s: pd.Series) -> np.ndarray:
 def read_times(t: Table, col: str, problems: Problems, *, required: bool,
                day: pd.Series | None) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """(naive local, UTC) times of a column, NaT where absent or bad (and reported), and which cells
-    were times of day (08:00): those are put on ``day``, a naive local date; without one, an error."""
+    were times of day (08:00): those are put on ``day``, a naive local date; without one, an error.
+    Each distinct cell is parsed once."""
     s = t.frame[col] if col in t.frame else pd.Series("", index=t.frame.index, dtype="string")
-    clock = times_of_day(s)
-    naive, utc = parse_naive_or_utc(s.where(~clock, "") if clock.any() else s)
+    codes, values = distinct(s)
+    clock_values = times_of_day(values)
+    naive_values, utc_values = parse_naive_or_utc(values.where(~clock_values, "") if clock_values.any() else values)
+    naive = pd.Series(spread(naive_values.to_numpy(), codes, np.datetime64("NaT")), index=s.index)
+    utc = pd.Series(utc_values.array.take(codes, allow_fill=True), index=s.index)
+    clock = spread(clock_values, codes, False)
     empty = blank(s).to_numpy()
     if clock.any() and day is not None:
-        naive[clock] = (day[clock] + clock_time(s[clock])).to_numpy()
+        offset = pd.Series(pd.NaT, index=values.index, dtype="timedelta64[us]")
+        offset[clock_values] = clock_time(values[clock_values])
+        naive[clock] = (day[clock] + spread(offset.to_numpy(), codes, np.timedelta64("NaT"))[clock]).to_numpy()
     bad = ~empty & ~clock & naive.isna().to_numpy() & utc.isna().to_numpy()
     if bad.any():
         problems.add_rows(t.name, t.rows[bad], col, s[bad], f"expected {EXPECTED_TIME}")
@@ -176,6 +230,8 @@ def read_times(t: Table, col: str, problems: Problems, *, required: bool,
 
 def local_naive(naive: pd.Series, utc: pd.Series) -> pd.Series:
     """Wall-clock UK time of each value, whichever way it was given."""
+    if utc.isna().all():
+        return naive
     return naive.where(naive.notna(), utc.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None))
 
 
@@ -247,7 +303,8 @@ def interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: li
 
 def date_column(t: Table, col: str, problems: Problems, *, required: bool) -> pd.Series:
     s = t.frame[col]
-    naive, utc = parse_naive_or_utc(s)
+    codes, values = distinct(s)
+    naive = pd.Series(spread(parse_naive_or_utc(values)[0].to_numpy(), codes, np.datetime64("NaT")), index=s.index)
     empty = blank(s).to_numpy()
     timed = naive.notna() & (naive != naive.dt.normalize())
     bad = ~empty & (naive.isna().to_numpy() | timed.to_numpy())
@@ -260,12 +317,13 @@ def date_column(t: Table, col: str, problems: Problems, *, required: bool) -> pd
 
 
 def bool_column(t: Table, col: str, problems: Problems) -> pd.Series:
-    s = t.frame[col].str.lower()
-    truthy, falsy = s.isin(TRUE_WORDS).to_numpy(bool), (s.isin(FALSE_WORDS) | s.isna()).to_numpy(bool)
+    codes, values = distinct(t.frame[col].str.lower())
+    truthy = spread(values.isin(TRUE_WORDS).to_numpy(bool), codes, False)
+    falsy = spread(values.isin(FALSE_WORDS).to_numpy(bool), codes, True)
     bad = ~truthy & ~falsy
     if bad.any():
         problems.add_rows(t.name, t.rows[bad], col, t.frame[col][bad], "expected true or false")
-    return pd.Series(truthy, index=s.index)
+    return pd.Series(truthy, index=t.frame.index)
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -279,7 +337,8 @@ def load_rota(source: str | Path, reading: Reading = Reading()) -> Rota:
     out["worker_id"] = text_column(t, "worker_id", problems, required=True)
     out["client_id"] = text_column(t, "client_id", problems, required=True)
     given_id = f["visit_id"] if "visit_id" in f else pd.Series("", index=f.index, dtype="string")
-    out["visit_id"] = given_id.where(~blank(given_id), "row " + out["row"].astype("string"))
+    unnamed = blank(given_id).to_numpy()
+    out["visit_id"] = given_id.where(~unnamed, "row " + out["row"].astype("string")) if unnamed.any() else given_id
     day = visit_dates(t, problems)
     out["start"], out["end"] = interval(t, ("start", "end", "duration"), problems, notes, required=True, day=day)
     planned_day = out["start"].dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)

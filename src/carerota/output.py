@@ -52,16 +52,41 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def iso_local(times: pd.Series) -> pd.Series:
-    """UTC instants as ISO 8601 UK local time with its offset, e.g. 2026-07-01T08:00:00+01:00 (formatted
-    by pyarrow: numpy's datetime_as_string is ten times slower on a million visits)."""
+    """UTC instants as ISO 8601 UK local time with its offset, e.g. 2026-07-01T08:00:00+01:00 (by arrow's
+    cast, twenty times faster than strftime on a million visits)."""
     utc = times.dt.tz_convert(None).to_numpy().astype("datetime64[s]")
     local = times.dt.tz_convert("Europe/London").dt.tz_localize(None).to_numpy().astype("datetime64[s]")
-    text = pc.strftime(pa.array(local, mask=np.isnat(local)), format="%Y-%m-%dT%H:%M:%S")
+    text = pc.cast(pa.array(local, mask=np.isnat(local)), pa.string())  # 2026-07-01 08:00:00
     offset = pa.array(np.where((local - utc).astype("int64") == 3600, "+01:00", "+00:00"))
-    return pd.Series(pc.binary_join_element_wise(text, offset, ""), index=times.index, dtype="str")
+    iso = pc.binary_join_element_wise(pc.binary_replace_slice(text, 10, 11, "T"), offset, "")
+    return pd.Series(iso, index=times.index, dtype="str")
 
 
-CONTROL = r"[\x00-\x1f]"
+def json_strings(strings: pa.Array) -> pa.Array:
+    """Strings as JSON string literals. Most need only quotes: the bytes are scanned once with numpy
+    for a quote, backslash or control character, and only strings holding one go through json.dumps."""
+    strings = strings.combine_chunks() if isinstance(strings, pa.ChunkedArray) else strings
+    quoted = pc.binary_join_element_wise('"', strings, '"', "")
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32 if strings.type == pa.string() else np.int64)
+    offsets = offsets[strings.offset:strings.offset + len(strings) + 1]
+    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8) if strings.buffers()[2] else np.zeros(0, np.uint8)
+    data = data[offsets[0]:offsets[-1]]
+    special = np.flatnonzero((data == ord('"')) | (data == ord("\\")) | (data < 0x20)) + offsets[0]
+    if len(special):
+        rows = np.unique(np.searchsorted(offsets, special, side="right") - 1)
+        mask = np.zeros(len(strings), bool)
+        mask[rows] = True
+        escaped = [json.dumps(x, ensure_ascii=False) for x in strings.take(pa.array(rows)).to_pylist()]
+        quoted = pc.replace_with_mask(quoted, pa.array(mask), pa.array(escaped, type=quoted.type))
+    return pc.fill_null(quoted, "null")
+
+
+def nested_json(value) -> str:
+    """A list or dict cell (a client's named team, its weeks) as compact JSON."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):  # numpy scalars or NaN inside: make it JSON-safe first
+        return json.dumps(clean(value), ensure_ascii=False, separators=(",", ":"))
 
 
 def json_values(column: pd.Series) -> pa.Array:
@@ -73,21 +98,14 @@ def json_values(column: pd.Series) -> pa.Array:
     if pd.api.types.is_integer_dtype(column):
         return pc.fill_null(pc.cast(pa.array(column, from_pandas=True, type=pa.int64()), pa.string()), "null")
     if pd.api.types.is_float_dtype(column):
-        text = pc.cast(pa.array(column.to_numpy("float64", na_value=np.nan), from_pandas=True), pa.string())
-        whole = pc.invert(pc.match_substring_regex(text, "[.en]"))  # arrow writes 30.0 as 30; json as 30.0
-        return pc.fill_null(pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text), "null")
+        x = column.to_numpy("float64", na_value=np.nan)
+        text = pc.cast(pa.array(x, from_pandas=True), pa.string())
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(x) & (x == np.round(x)) & (np.abs(x) < 1e15)  # arrow writes 30.0 as 30
+        return pc.fill_null(pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, ".0", ""), text), "null")
     if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty"):
-        # lists and dicts (a client's named team and weeks): one per client, not per visit
-        return pa.array([json.dumps(clean(x), ensure_ascii=False, separators=(",", ":")) for x in column],
-                        type=pa.string())
-    text = pa.array(column, from_pandas=True, type=pa.string())
-    if pc.any(pc.match_substring_regex(text, CONTROL)).as_py():
-        quoted = pa.array([None if x is None else json.dumps(x, ensure_ascii=False) for x in text.to_pylist()],
-                          type=pa.string())
-    else:
-        escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
-        quoted = pc.binary_join_element_wise('"', escaped, '"', "")
-    return pc.fill_null(quoted, "null")
+        return pa.array([nested_json(x) for x in column], type=pa.string())
+    return json_strings(pa.array(column, from_pandas=True, type=pa.string()))
 
 
 def json_array(frame: pd.DataFrame, rows_per_chunk: int = 100_000) -> Iterator[bytes]:

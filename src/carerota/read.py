@@ -134,7 +134,7 @@ def decode(data: bytes, name: str, encoding: str = "auto") -> tuple[bytes, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        data.decode("utf-8")
+        data.isascii() or data.decode("utf-8")  # isascii: a fast scan, no 100 MB string made
         return data, "UTF-8"
     except UnicodeDecodeError as err:
         first_bad = err.start

@@ -28,69 +28,95 @@ def named_teams(clients: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame({"client_id": team.index.astype(str), "worker_id": team.to_numpy()}).drop_duplicates()
 
 
+def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """``part / whole``, 1.0 where there were no hours (nothing to fall short of)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(whole > 0, part / whole, 1.0)
+
+
+def group_starts(keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values begins in a sorted array."""
+    return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, int)
+
+
 def client_continuity(v: pd.DataFrame, clients: pd.DataFrame | None, policy: ContinuityPolicy) -> pd.DataFrame:
     """One row per client: visits, hours, distinct workers, the named team (inferred where none is
     given: the ``team_size`` workers who gave the most hours), the team's share of the hours, and the
-    same per week (Monday to Sunday). Grouping runs on integer codes, not strings."""
-    client, client_names = pd.factorize(v["client_id"].astype(str))
-    worker, worker_names = pd.factorize(v["worker_id"].astype(str))
+    same per week (Monday to Sunday). Everything is counted with numpy on integer codes (sorted, so
+    code order is id order); only the per-client lists are Python objects."""
+    client, client_names = pd.factorize(v["client_id"].astype(str), sort=True)
+    worker, worker_names = pd.factorize(v["worker_id"].astype(str), sort=True)
+    n_clients, n_workers = len(client_names), max(len(worker_names), 1)
     hours = v["duration_s"].to_numpy() / 3600
     day = v["day"]
-    week = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).to_numpy()
-    n_workers = max(len(worker_names), 1)
+    week, week_starts = pd.factorize((day - pd.to_timedelta(day.dt.day_of_week, unit="D")).to_numpy(), sort=True)
+
+    # hours per (client, worker) pair
+    pairs, pair_of_visit = np.unique(client.astype("int64") * n_workers + worker, return_inverse=True)
+    pair_hours = np.bincount(pair_of_visit, weights=hours, minlength=len(pairs))
+    pair_client, pair_worker = pairs // n_workers, pairs % n_workers
 
     given = named_teams(clients)
     given_client = pd.Index(client_names).get_indexer(given["client_id"])
     given_worker = pd.Index(worker_names).get_indexer(given["worker_id"])
-    has_team = np.zeros(len(client_names), bool)
+    has_team = np.zeros(n_clients, bool)
     has_team[given_client[given_client >= 0]] = True
     named = given[given_client >= 0]
+    # inferred teams: by hours, most first, ties to the lower worker id
+    ranked = np.flatnonzero(~has_team[pair_client])
+    ranked = ranked[np.lexsort((pair_worker[ranked], -pair_hours[ranked], pair_client[ranked]))]
+    ranked_client = pair_client[ranked]
+    starts = group_starts(ranked_client)
+    rank = np.arange(len(ranked)) - np.repeat(starts, np.diff(np.r_[starts, len(ranked)]))
+    inferred = ranked[rank < policy.team_size]
     keep = (given_client >= 0) & (given_worker >= 0)  # a named worker who never visited adds no hours
-    team_keys = given_client[keep].astype("int64") * n_workers + given_worker[keep]
+    team_pairs = np.concatenate([given_client[keep].astype("int64") * n_workers + given_worker[keep],
+                                 pairs[inferred]])
+    team_hours = np.where(np.isin(pairs, team_pairs)[pair_of_visit], hours, 0.0)
 
-    by_worker = pd.DataFrame({"client": client, "worker": worker, "hours": hours}).groupby(
-        ["client", "worker"], sort=False)["hours"].sum().reset_index()
-    by_worker["name"] = worker_names.take(by_worker["worker"])
-    ranked = by_worker[~has_team[by_worker["client"]]].sort_values(
-        ["client", "hours", "name"], ascending=[True, False, True])
-    inferred = ranked[ranked.groupby("client").cumcount() < policy.team_size]
-    team_keys = np.concatenate([team_keys, inferred["client"].to_numpy().astype("int64") * n_workers
-                                + inferred["worker"].to_numpy()])
-    in_team = np.isin(client.astype("int64") * n_workers + worker, team_keys)
-    team_hours = np.where(in_team, hours, 0.0)
-
-    frame = pd.DataFrame({"client": client, "worker": worker, "hours": hours, "team_hours": team_hours,
-                          "week": week})
-    grouped = frame.groupby("client", sort=False)
     out = pd.DataFrame({
-        "visits": grouped.size(), "hours": grouped["hours"].sum(), "distinct_workers": grouped["worker"].nunique(),
-        "team_hours": grouped["team_hours"].sum(),
+        "client_id": client_names.astype(str),
+        "visits": np.bincount(client, minlength=n_clients),
+        "hours": np.bincount(client, weights=hours, minlength=n_clients),
+        "distinct_workers": np.bincount(pair_client, minlength=n_clients),
     })
-    out.index = client_names.take(out.index)
-    members = sorted(zip(
-        np.concatenate([named["client_id"].to_numpy(dtype=object), client_names.take(inferred["client"])]),
-        np.concatenate([named["worker_id"].to_numpy(dtype=object), worker_names.take(inferred["worker"])])))
-    teams: dict[str, list[str]] = {}
-    for member_client, member in members:  # one pass over team members, not visits
-        teams.setdefault(member_client, []).append(member)
-    out["named_team"] = out.index.map(lambda c: teams.get(c, []))
-    out["team_inferred"] = ~has_team[pd.Index(client_names).get_indexer(out.index)]
-    out["team_share"] = (out["team_hours"] / out["hours"]).where(out["hours"] > 0, 1.0)
+    team_hours_c = np.bincount(client, weights=team_hours, minlength=n_clients)
+    out["named_team"] = team_lists(n_clients, np.r_[given_client[given_client >= 0], pair_client[inferred]],
+                                   np.r_[named["worker_id"].to_numpy(dtype=object),
+                                         worker_names.take(pair_worker[inferred]).to_numpy(dtype=object)])
+    out["team_inferred"] = ~has_team
+    out["team_share"] = share(team_hours_c, out["hours"].to_numpy())
     out["continuity_ok"] = out["team_share"] >= policy.target - 1e-12
 
-    weekly = frame.groupby(["client", "week"], sort=True).agg(
-        visits=("hours", "size"), hours=("hours", "sum"), distinct_workers=("worker", "nunique"),
-        team_hours=("team_hours", "sum")).reset_index()
-    weekly["team_share"] = (weekly["team_hours"] / weekly["hours"]).where(weekly["hours"] > 0, 1.0)
-    weekly["client_id"] = client_names.take(weekly.pop("client"))
-    out["max_distinct_workers_per_week"] = weekly.groupby("client_id")["distinct_workers"].max()
-    weekly["week_start"] = pd.to_datetime(weekly.pop("week")).dt.date.astype(str)
-    weekly[["hours", "team_share"]] = weekly[["hours", "team_share"]].round(4)
-    weeks: dict[str, list[dict]] = {}
-    for row in weekly.drop(columns="team_hours").to_dict(orient="records"):  # client-weeks, not visits
-        weeks.setdefault(row.pop("client_id"), []).append(row)
-    out["weeks"] = out.index.map(weeks)
-    return out.drop(columns="team_hours").sort_index().rename_axis("client_id").reset_index()
+    # the same per client-week (sorted by client, then week)
+    n_weeks = max(len(week_starts), 1)
+    cw, cw_of_visit = np.unique(client.astype("int64") * n_weeks + week, return_inverse=True)
+    cw_hours = np.bincount(cw_of_visit, weights=hours, minlength=len(cw))
+    faces = np.unique(cw_of_visit.astype("int64") * n_workers + worker) // n_workers
+    weekly = {
+        "visits": np.bincount(cw_of_visit, minlength=len(cw)),
+        "hours": np.round(cw_hours, 4),
+        "distinct_workers": np.bincount(faces, minlength=len(cw)),
+        "team_share": np.round(share(np.bincount(cw_of_visit, weights=team_hours, minlength=len(cw)), cw_hours), 4),
+        "week_start": pd.DatetimeIndex(week_starts).strftime("%Y-%m-%d").to_numpy(dtype=object)[cw % n_weeks],
+    }
+    cw_client = cw // n_weeks
+    most = np.zeros(n_clients, "int64")
+    np.maximum.at(most, cw_client, weekly["distinct_workers"])
+    out["max_distinct_workers_per_week"] = most
+    names, columns = list(weekly), [weekly[k].tolist() for k in weekly]
+    records = [dict(zip(names, values)) for values in zip(*columns)]  # one per client-week, not per visit
+    bounds = np.r_[group_starts(cw_client), len(cw)]
+    out["weeks"] = [records[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    return out
+
+
+def team_lists(n_clients: int, client: np.ndarray, worker: np.ndarray) -> list[list[str]]:
+    """Each client's team as a sorted list of worker ids (one pass over team members, not visits)."""
+    teams: list[list[str]] = [[] for _ in range(n_clients)]
+    for c, w in sorted(set(zip(client.tolist(), worker.tolist()))):
+        teams[c].append(w)
+    return teams
 
 
 def continuity_findings(table: pd.DataFrame, policy: ContinuityPolicy) -> pd.DataFrame:

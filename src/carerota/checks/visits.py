@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from carerota.findings import join, number, text
 from carerota.worktime import OVERLAP, seconds
 
 
@@ -34,55 +37,49 @@ def minutes_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return out
 
 
-def fmt(x) -> pd.Series:
-    """Minutes for messages: whole numbers without a decimal point."""
-    return pd.Series(np.round(np.asarray(x, dtype="float64"), 1)).astype(str).str.replace(r"\.0$", "", regex=True)
-
-
-def describe(v: pd.DataFrame, rows: np.ndarray) -> pd.Series:
-    """'V12 (W1 at C3)' for the given positions only: messages are built for flagged visits alone."""
-    part = v.iloc[rows]
-    return (part["visit_id"].astype(str) + " (" + part["worker_id"].astype(str) + " at "
-            + part["client_id"].astype(str) + ")").reset_index(drop=True)
-
-
 def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel: bool) -> pd.DataFrame:
     """Flag visits breaking a visit promise. ``v`` comes from worktime (sorted, with legs when
     ``travel``); ``monitored`` says whether the rota has call-monitoring columns at all."""
     planned = minutes_between(v["end"], v["start"])
     actual = minutes_between(v["actual_end"], v["actual_start"])
     agreed = v["agreed_short"].to_numpy(bool)
+    ids = {col: text(v[col]) for col in ("visit_id", "worker_id", "client_id")}
+    # 'V12 (W1 at C3)': every visit's description, taken for the flagged positions
+    who_all = pc.binary_join_element_wise(ids["visit_id"], " (", ids["worker_id"], " at ", ids["client_id"], ")", "")
+    row, start = v["row"].to_numpy(), v["start"].dt.tz_convert(None).to_numpy()  # naive UTC: no Timestamp objects
     flags = []
 
     def add(mask: np.ndarray, rule: str, minutes: np.ndarray, message) -> None:
-        """``message(rows, who)`` builds the text for the flagged positions ``rows``."""
+        """``message(rows, who)`` gives the message pieces for the flagged positions ``rows``."""
         rows = np.flatnonzero(mask)
         if len(rows):
-            part = v.iloc[rows]
+            taken = pa.array(rows)
             flags.append(pd.DataFrame({
-                "visit_id": part["visit_id"].to_numpy(), "worker_id": part["worker_id"].to_numpy(),
-                "client_id": part["client_id"].to_numpy(), "row": part["row"].to_numpy(), "rule": rule,
-                "minutes": np.round(minutes[rows], 2), "start": part["start"].to_numpy(),
-                "message": message(rows, describe(v, rows)).to_numpy(),
+                **{col: pd.Series(ids[col].take(taken), dtype="str") for col in ids},
+                "row": row[rows], "rule": rule, "minutes": np.round(minutes[rows], 2), "start": start[rows],
+                "message": join(*message(rows, who_all.take(taken))),
             }))
+
+    def who(rows: np.ndarray):
+        return who_all.take(pa.array(rows))
 
     floor = policy.min_visit
     add((planned < floor) & ~agreed, "short-visit", planned,
-        lambda r, who: who + " is planned for " + fmt(planned[r]) + f" minutes, under {floor:g}, and not agreed as short")
+        lambda r, w: (w, " is planned for ", number(planned[r]), f" minutes, under {floor:g}, and not agreed as short"))
     if monitored:
         checked_in = v["actual_start"].notna().to_numpy()
         add(checked_in & (planned >= floor) & (actual < floor) & ~agreed, "short-actual-visit", actual,
-            lambda r, who: who + " lasted " + fmt(actual[r]) + f" minutes by call monitoring, under {floor:g}")
+            lambda r, w: (w, " lasted ", number(actual[r]), f" minutes by call monitoring, under {floor:g}"))
         cut = planned - actual
         add(cut > policy.clip_tolerance, "clipped-visit", cut,
-            lambda r, who: who + " lasted " + fmt(actual[r]) + " of " + fmt(planned[r]) + " planned minutes ("
-            + fmt(cut[r]) + " cut)")
+            lambda r, w: (w, " lasted ", number(actual[r]), " of ", number(planned[r]), " planned minutes (",
+                          number(cut[r]), " cut)"))
         late = minutes_between(v["actual_start"], v["start"])
         add(late > policy.late_after, "late-start", late,
-            lambda r, who: who + " started " + fmt(late[r]) + " minutes late")
-        add(~checked_in, "missed-check-in", planned, lambda r, who: who + " has no call-monitoring check-in")
+            lambda r, w: (w, " started ", number(late[r]), " minutes late"))
+        add(~checked_in, "missed-check-in", planned, lambda r, w: (w, " has no call-monitoring check-in"))
     if travel:
-        add_travel_flags(v, add)
+        add_travel_flags(v, add, who)
     if not flags:
         return pd.DataFrame(columns=FLAG_COLUMNS)
     out = pd.concat(flags, ignore_index=True)[FLAG_COLUMNS]
@@ -90,7 +87,7 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
     return out
 
 
-def add_travel_flags(v: pd.DataFrame, add) -> None:
+def add_travel_flags(v: pd.DataFrame, add, who) -> None:
     """Double bookings, and planned gaps shorter than the journey by at least a whole minute."""
     prev = v["prev_pos"].to_numpy()
     has_prev = prev >= 0
@@ -98,12 +95,11 @@ def add_travel_flags(v: pd.DataFrame, add) -> None:
     gap = minutes_between(v["start"], prev_end)
     overlap_min = -v["gap_s"].to_numpy() / 60
     add((v["leg"] == OVERLAP).to_numpy(), "overlapping-visits", overlap_min,
-        lambda r, who: who + " is booked while " + describe(v, prev[r]) + " is still on: "
-        + fmt(overlap_min[r]) + " minutes overlap")
+        lambda r, w: (w, " is booked while ", who(prev[r]), " is still on: ", number(overlap_min[r]),
+                      " minutes overlap"))
     journey = v["leg_travel_s"].to_numpy() / 60
     missing = journey - gap
     short = has_prev & (v["leg"] != OVERLAP).to_numpy() & (gap >= 0) & (missing >= 1)
     add(short, "travel-not-scheduled", missing,
-        lambda r, who: who + " follows " + describe(v, prev[r]) + " after " + fmt(gap[r])
-        + " minutes but the journey takes " + fmt(journey[r]) + ": " + fmt(missing[r])
-        + " minutes of travel not scheduled")
+        lambda r, w: (w, " follows ", who(prev[r]), " after ", number(gap[r]), " minutes but the journey takes ",
+                      number(journey[r]), ": ", number(missing[r]), " minutes of travel not scheduled"))
