@@ -17,7 +17,7 @@ from carerota.checks.continuity import ContinuityPolicy, client_continuity, cont
 from carerota.checks.visits import VisitPolicy, flag_visits
 from carerota.errors import InputError, Problem
 from carerota.findings import RULES, findings_frame
-from carerota.load import Rota
+from carerota.load import Rota, lookup
 from carerota.pay import PayPeriods, apply_floor, worker_periods
 from carerota.rates import WageFloor
 from carerota.travel import TravelModel
@@ -76,7 +76,9 @@ def locate(visits: pd.DataFrame, clients: pd.DataFrame | None) -> pd.DataFrame:
         return visits
     v = visits.copy()
     for col in ("lat", "lon"):
-        v[col] = v[col].fillna(v["client_id"].map(clients[col]).astype("float64"))
+        missing = v[col].isna().to_numpy()
+        if missing.any():
+            v.loc[missing, col] = lookup(v["client_id"][missing], clients[col].astype("float64")).astype("float64")
     return v
 
 

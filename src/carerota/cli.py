@@ -27,7 +27,6 @@ from carerota.batch import BatchFile, audit_files, expand, is_manifest, read_man
 from carerota.config import SETTINGS, SettingError, audit_settings, read_policy, resolve, with_travel_matrix
 from carerota.errors import InputError, Problem
 from carerota.load import TRAVEL_MODES, load_clients, load_payslips, load_rota, load_workers
-from carerota.plan import PlanSettings, plan_rota
 from carerota.read import DELIMITER_NAMES, Reading, inspect, parse_mapping
 from carerota.schema import PROFILES, json_schema
 from carerota.tender import assess, cost_model, read_bids
@@ -490,6 +489,8 @@ def tender_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
     """Check tender bids: can each hourly price pay the wage floor once travel is paid?"""
+    from carerota.plan import PlanSettings  # OR-Tools loads only for the commands that plan
+
     err = report.stderr_console(quiet)
     settings = settings_from_options(
         err, setting_flags(locals()), period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity,
@@ -586,6 +587,8 @@ def plan_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
     """Plan the same visits with least travel, the named team kept and travel paid; show before and after."""
+    from carerota.plan import PlanSettings, plan_rota  # OR-Tools loads only for the commands that plan
+
     err = report.stderr_console(quiet)
     settings = settings_from_options(
         err, setting_flags(locals()), period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity,

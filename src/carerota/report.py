@@ -10,7 +10,7 @@ import io
 import json
 import math
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pandas as pd
 from rich import box
@@ -23,14 +23,17 @@ from rich.text import Text
 
 from carerota import __version__
 from carerota.audit import AuditResult
-from carerota.batch import BatchResult
 from carerota.findings import RULES
 from carerota.output import clean, hours, iso_local, json_array, money, plural, rounded, scorecard_rows
-from carerota.plan import PlanResult
 from carerota.postcodes import NI_NOTE, ImportSummary, PostcodeTable
 from carerota.read import Layout
 from carerota.schema import FILES, KINDS, PROFILES
-from carerota.tender import COMPONENTS, TenderResult
+from carerota.tender import COMPONENTS
+
+if TYPE_CHECKING:  # the planner (OR-Tools) is imported only by the commands that plan
+    from carerota.batch import BatchResult
+    from carerota.plan import PlanResult
+    from carerota.tender import TenderResult
 
 PROMISES = (  # (charter promise, the check that tests it)
     ("Wage floor with travel counted", "pay"),

@@ -25,7 +25,6 @@ from carerota.errors import InputError, Problem, Problems
 from carerota.config import with_travel_matrix
 from carerota.load import Rota, load_clients, load_rota, load_workers
 from carerota.read import Reading, read_text
-from carerota.plan import plan_rota, unmonitored
 from carerota.rates import WageFloor, floor_rates
 from carerota.worktime import FIRST
 
@@ -319,6 +318,8 @@ def assess(bids: list[Bid], settings: AuditSettings, *, clients: str | None = No
 
 def planned_figures(rota, clients, workers, settings, plan, floor, bid: Bid, model: CostModel) -> dict:
     """The cost floor again, for the least-travel plan of the same visits (``carerota plan``)."""
+    from carerota.plan import plan_rota, unmonitored  # OR-Tools is loaded only when a bid is planned
+
     planned = plan_rota(rota, clients=clients, workers=workers, plan=plan, settings=settings)
     result = travelled(Rota(rota.name, unmonitored(planned.planned), [], [], False), clients, workers,
                        settings)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from carerota.load import LOCAL_TZ
+from carerota.load import LOCAL_TZ, lookup
 from carerota.travel import TravelModel, leg_minutes
 
 FIRST, OVERLAP, PAID, BREAK = "first", "overlap", "paid", "break"
@@ -45,12 +45,14 @@ def local_dates(times: pd.Series) -> pd.Series:
 def visit_times(visits: pd.DataFrame, *, use_actual: bool) -> pd.DataFrame:
     """Choose each visit's times (call monitoring where asked and complete, else planned), with the
     local date it starts on, and sort by worker and time: the order every later step relies on."""
-    v = visits.copy()
-    has_actual = (v["actual_start"].notna() & v["actual_end"].notna()).to_numpy()
-    v["used_actual"] = has_actual & use_actual
-    v["vstart"] = v["actual_start"].where(v["used_actual"], v["start"])
-    v["vend"] = v["actual_end"].where(v["used_actual"], v["end"])
-    v = v.sort_values(["worker_id", "vstart", "vend", "row"], kind="stable").reset_index(drop=True)
+    has_actual = (visits["actual_start"].notna() & visits["actual_end"].notna()).to_numpy()
+    used = has_actual & use_actual
+    vstart = visits["actual_start"].where(used, visits["start"]) if use_actual else visits["start"]
+    vend = visits["actual_end"].where(used, visits["end"]) if use_actual else visits["end"]
+    worker, _ = pd.factorize(visits["worker_id"], sort=True)  # sorting codes, not strings
+    order = np.lexsort((visits["row"].to_numpy(), seconds(vend), seconds(vstart), worker))
+    v = visits.take(order).reset_index(drop=True)
+    v["used_actual"], v["vstart"], v["vend"] = used[order], vstart.array.take(order), vend.array.take(order)
     v["duration_s"] = (seconds(v["vend"]) - seconds(v["vstart"])).astype("float64")
     v["day"] = local_dates(v["vstart"])
     return v
@@ -84,7 +86,7 @@ def working_time(
     v["leg"] = leg
     v["gap_s"] = np.where(counted, gap, np.nan)
     v["prev_pos"] = np.where(counted, np.arange(len(v)) - 1, -1)  # the visit travelled from
-    v["travel_mode"] = v["worker_id"].map(modes).astype(object).fillna(travel.default_mode)
+    v["travel_mode"] = lookup(v["worker_id"], modes.astype(object), travel.default_mode)
 
     minutes, how = travel_between(v, counted, travel, source)
     leg_s = np.zeros(len(v))
