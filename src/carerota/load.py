@@ -338,7 +338,11 @@ def bool_column(t: Table, col: str, problems: Problems) -> pd.Series:
 
 def load_rota(source: str | Path, reading: Reading = Reading()) -> Rota:
     """One row per worker-visit, times in UTC, money as float £, with the source row numbers kept."""
-    t = read_table(source, "rota", reading, what="visit")
+    return rota_from_table(read_table(source, "rota", reading, what="visit"), reading)
+
+
+def rota_from_table(t: Table, reading: Reading = Reading()) -> Rota:
+    """The typed, checked visits of a rota read as text (``read_table``)."""
     problems, notes = Problems(), list(t.notes)
     f = t.frame
     out = pd.DataFrame({"row": t.rows.astype("int64")})  # same RangeIndex as t.frame
