@@ -1,0 +1,145 @@
+"""The fast paths behind large audits give the same answers as the plain ones: JSON written by
+pyarrow kernels, cells parsed once per distinct value, and small rotas audited together in a batch."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from carerota import batch
+from carerota.audit import AuditSettings
+from carerota.errors import InputError
+from carerota.load import load_rota
+from carerota.output import json_array, json_values
+from conftest import run_json
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def decoded(frame: pd.DataFrame, rows_per_chunk: int = 100_000) -> list[dict]:
+    return json.loads(b"".join(json_array(frame, rows_per_chunk)).decode("utf-8"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text()), min_size=1, max_size=20))
+def test_any_text_survives_the_json_writer(values):
+    # quotes, backslashes, control characters, surrogates aside: json.loads gives back what went in
+    values = [v if v is None else v.encode("utf-8", "replace").decode("utf-8") for v in values]
+    frame = pd.DataFrame({"text": pd.Series(values, dtype=object)})
+    assert [r["text"] for r in decoded(frame)] == values
+
+
+def test_numbers_booleans_and_missing_values_read_back_exactly():
+    frame = pd.DataFrame({
+        "hours": [30.0, 1.23456, np.nan, -0.5, 1e20],
+        "pay": [12.005, 0.1 + 0.2, 3.0, np.nan, 7.5],
+        "visits": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+        "ok": [True, False, True, False, True],
+        "team": [["W1", "W2"], [], ["W3"], [], ["W4"]],
+    })
+    records = decoded(frame)
+    assert [r["hours"] for r in records] == [30.0, 1.2346, None, -0.5, 1e20]  # 4 places; 30.0 stays a float
+    assert isinstance(records[0]["hours"], float)
+    assert [r["pay"] for r in records] == [12.0, 0.3, 3.0, None, 7.5]  # money to the penny (numpy's round)
+    assert [r["visits"] for r in records] == [1, None, 3, 4, 5]
+    assert [r["ok"] for r in records] == [True, False, True, False, True]
+    assert [r["team"] for r in records] == [["W1", "W2"], [], ["W3"], [], ["W4"]]
+
+
+def test_chunks_join_into_the_same_bytes():
+    frame = pd.DataFrame({"id": [f"V{i}" for i in range(7)], "minutes": np.arange(7) / 3})
+    assert b"".join(json_array(frame, 2)) == b"".join(json_array(frame, 100))
+    assert b"".join(json_array(frame.iloc[:0])) == b"[]"
+
+
+def test_a_quote_in_one_message_escapes_only_that_message():
+    values = pd.Series(['plain', 'says "hi"', 'back\\slash', 'tab\there', 'Zoë'], dtype="str")
+    assert json_values(values).to_pylist() == ['"plain"', '"says \\"hi\\""', '"back\\\\slash"', '"tab\\there"',
+                                               '"Zoë"']
+
+
+def test_the_example_audit_json_matches_pythons_encoder():
+    data, _ = run_json("audit", EXAMPLES / "rota.csv", "--clients", EXAMPLES / "clients.csv",
+                       "--workers", EXAMPLES / "workers.csv")
+    for key in ("workers", "clients", "visits", "findings"):
+        assert data[key], key
+        # every record is what Python's own json would make of the same values
+        assert json.loads(json.dumps(data[key])) == data[key]
+    assert {f["rule"] for f in data["findings"]} >= {"short-visit", "travel-not-scheduled", "below-wage-floor"}
+
+
+def test_a_repeated_bad_time_is_reported_on_every_row(write):
+    rows = ["W1,C1,2026-11-02 08:00,2026-11-02 08:30"] * 3 + ["W1,C1,2026-11-31 09:00,2026-11-02 09:30"] * 2
+    path = write("r.csv", "worker_id,client_id,start,end", *rows[:3], rows[3], "W2,C2,2026-11-02 10:00,"
+                 "2026-11-02 10:30", rows[4])
+    with pytest.raises(InputError) as caught:
+        load_rota(path)
+    bad = [(p.row, p.column) for p in caught.value.problems]
+    assert bad == [(5, "start"), (7, "start")]
+
+
+def test_distinct_values_parse_like_each_cell(write):
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay,agreed_short",
+                 "W1,C1,2026-11-02 08:00,2026-11-02 08:30,\"£1,234.50\",yes",
+                 "W1,C1,2026-11-03 08:00,08:45,12,no",
+                 "W2,C1,02/11/2026 08:00,2026-11-02 08:30,\"£1,234.50\",YES",
+                 "W2,C1,2026-11-03T08:00:00+00:00,2026-11-03 08:20,,")
+    v = load_rota(path).visits
+    assert v["visit_pay"].tolist()[:3] == [1234.5, 12.0, 1234.5] and np.isnan(v["visit_pay"].iloc[3])
+    assert v["agreed_short"].tolist() == [True, False, True, False]
+    minutes = ((v["end"] - v["start"]).dt.total_seconds() / 60).tolist()
+    assert minutes == [30, 45, 30, 20]
+
+
+def split_example(folder: Path) -> list[Path]:
+    """The example week cut into files of whole workers, plus a copy of the first file: the copy's
+    workers and clients have the same ids as the first's, and must stay apart from them."""
+    rota = pd.read_csv(EXAMPLES / "rota.csv", dtype=str, keep_default_na=False)
+    workers = sorted(rota["worker_id"].unique())
+    paths = []
+    for k, chunk in enumerate((workers[:3], workers[3:6], workers[6:], workers[:3])):
+        path = folder / f"r{k}.csv"
+        rota[rota["worker_id"].isin(chunk)].to_csv(path, index=False)
+        paths.append(path)
+    return paths
+
+
+def test_small_rotas_audited_together_give_each_files_own_figures(tmp_path, monkeypatch):
+    s = AuditSettings(as_of=date(2026, 11, 23))
+    jobs = [batch.BatchFile(str(p), s, str(EXAMPLES / "clients.csv"), str(EXAMPLES / "workers.csv"))
+            for p in split_example(tmp_path)]
+    alone = [batch.audit_file(job) for job in jobs]
+    with monkeypatch.context() as m:  # the grouped path must not fall back to one-by-one
+        m.setattr(batch, "audit_file", lambda job: pytest.fail(f"fell back for {job.rota}"))
+        together = batch.audit_together(jobs)
+    assert together == alone
+    assert [row["status"] for row, _ in together] == ["findings"] * 4
+    assert together[0][1]["visits"] + together[1][1]["visits"] + together[2][1]["visits"] == 708
+
+
+def test_one_unreadable_file_is_its_own_error_row(tmp_path):
+    s = AuditSettings(as_of=date(2026, 11, 23))
+    paths = split_example(tmp_path)
+    paths[1].write_text(paths[1].read_text().replace("2026-11-03 07:00", "2026-11-03 7 o'clock", 1))
+    jobs = [batch.BatchFile(str(p), s, str(EXAMPLES / "clients.csv")) for p in paths]
+    rows = [row for row, _ in batch.audit_together(jobs)]
+    assert [row["status"] for row in rows] == ["findings", "error", "findings", "findings"]
+    assert "7 o'clock" in rows[1]["error"] and "start" in rows[1]["error"]
+
+
+def test_batches_group_alike_files_and_keep_the_rest_alone(tmp_path):
+    s = AuditSettings()
+    files = [batch.BatchFile(f"r{i}.csv", s, "c.csv") for i in range(6)]
+    files.append(batch.BatchFile("p.csv", s, "c.csv", payslips="pay.csv"))
+    files.append(batch.BatchFile("m.csv", s, "other.csv"))
+    tasks = batch.batches(files, workers=2)
+    assert sorted(i for task in tasks for i in task) == list(range(8))
+    assert [6] in tasks and [7] in tasks
+    assert all(len(task) <= 2 for task in tasks)  # six alike files, at least two tasks per process
