@@ -165,7 +165,8 @@ def recode(data: bytes, name: str, encoding: str) -> bytes:
 
 def header_fields(data: bytes, delimiter: str | None = None) -> tuple[str, list[str]]:
     """The delimiter and the column names of the first line."""
-    first_line = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+    end = data.find(b"\n")
+    first_line = (data if end < 0 else data[:end]).decode("utf-8", errors="replace").rstrip("\r")
     delimiter = delimiter or sniff_delimiter(first_line)
     return delimiter, next(csv.reader([first_line], delimiter=delimiter), [])
 
@@ -260,6 +261,12 @@ def choose_profile(header: list[str], kind: str, wanted: str, name: str) -> Prof
     return PROFILES[wanted]
 
 
+def one_line_per_record(text: bytes, records: int) -> bool:
+    """Whether every line after the header is a record (no blank lines to number around): one count
+    of newlines, where finding blank lines costs a scan of the whole file."""
+    return text.count(b"\n") + (not text.endswith(b"\n")) == records + 1
+
+
 def record_lines(text: bytes) -> np.ndarray | None:
     """Line numbers of the non-blank lines (pyarrow skips blank ones), or None when there are none."""
     if b"\n\n" not in text and b"\n\r\n" not in text:
@@ -348,7 +355,7 @@ def open_source(source: str | Path, reading: Reading) -> Source:
     notes = []
     if encoding not in ("UTF-8", reading.encoding):
         notes.append(f"{name}: read as {encoding} text (give --encoding to choose another).")
-    delimiter, header = header_fields(data, delimiter_for(name, reading.delimiter)) if data.strip() else (",", [])
+    delimiter, header = header_fields(data, delimiter_for(name, reading.delimiter)) if data and not data.isspace() else (",", [])
     return Source(name, header, 1, encoding, delimiter, data, notes=notes)
 
 
@@ -421,7 +428,10 @@ def read_table(source: str | Path, kind: str, reading: Reading = Reading(), *, w
     frame.columns = [canonical for canonical, _ in order]
     for canonical in frame.columns:
         frame[canonical] = frame[canonical].astype("string").str.strip()
-    empty = (frame == "").all(axis=1).to_numpy()
+    empty = (frame.iloc[:, 0] == "").fillna(True).to_numpy(bool)  # a row is empty only if its first cell is
+    for c in frame.columns[1:]:
+        if empty.any():
+            empty[empty] = (frame[c][empty] == "").fillna(True).to_numpy(bool)
     skipped = rows[empty].tolist()
     if empty.any():
         frame, rows = frame.loc[~empty].reset_index(drop=True), rows[~empty]
@@ -459,7 +469,7 @@ def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
         table = parse(True, bad)
     except pa.ArrowInvalid as err:
         raise InputError(Problem(name, f"is not a readable CSV file: {err}")) from None
-    lines = record_lines(data)
+    lines = None if one_line_per_record(data, table.num_rows) else record_lines(data)
     if bad:
         bad = []
         parse(False, bad)  # single-threaded, so pyarrow can number the bad rows
@@ -473,7 +483,7 @@ def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
         shown = "tab" if delimiter == "\t" else f"'{delimiter}'"
         problems.hint(f"Check for missing or extra {shown} separators or unclosed quotes.")
         problems.raise_if_any()
-    frame = table.to_pandas()
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)  # no copy later
     rows = lines[1 : len(frame) + 1] if lines is not None else np.arange(2, len(frame) + 2)
     return frame, np.asarray(rows)
 
