@@ -61,8 +61,12 @@ def test_chunks_join_into_the_same_bytes():
 
 def test_a_quote_in_one_message_escapes_only_that_message():
     values = pd.Series(['plain', 'says "hi"', 'back\\slash', 'tab\there', 'Zoë'], dtype="str")
-    assert json_values(values).to_pylist() == ['"plain"', '"says \\"hi\\""', '"back\\\\slash"', '"tab\\there"',
-                                               '"Zoë"']
+    literals, bare = json_values(values)
+    assert not bare
+    assert literals.to_pylist() == ['"plain"', '"says \\"hi\\""', '"back\\\\slash"', '"tab\\there"', '"Zoë"']
+    # text with nothing to escape is left bare, for the caller's quotes
+    assert json_values(pd.Series(["a", "Zoë"], dtype="str"))[1]
+    assert not json_values(pd.Series(["a", None], dtype="str"))[1]  # a null must be written null
 
 
 def test_the_example_audit_json_matches_pythons_encoder():

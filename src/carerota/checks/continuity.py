@@ -34,6 +34,13 @@ def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
         return np.where(whole > 0, part / whole, 1.0)
 
 
+def sorted_unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(keys, return_inverse=True) by hashing, not sorting a million keys: the distinct keys in
+    order and each key's position among them."""
+    codes, distinct = pd.factorize(keys, sort=True)
+    return np.asarray(distinct), codes
+
+
 def group_starts(keys: np.ndarray) -> np.ndarray:
     """Where each run of equal values begins in a sorted array."""
     return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, int)
@@ -44,15 +51,16 @@ def client_continuity(v: pd.DataFrame, clients: pd.DataFrame | None, policy: Con
     given: the ``team_size`` workers who gave the most hours), the team's share of the hours, and the
     same per week (Monday to Sunday). Everything is counted with numpy on integer codes (sorted, so
     code order is id order); only the per-client lists are Python objects."""
-    client, client_names = pd.factorize(v["client_id"].astype(str), sort=True)
-    worker, worker_names = pd.factorize(v["worker_id"].astype(str), sort=True)
+    client, client_names = pd.factorize(v["client_id"], sort=True)
+    worker, worker_names = pd.factorize(v["worker_id"], sort=True)
+    client_names, worker_names = client_names.astype(str), worker_names.astype(str)
     n_clients, n_workers = len(client_names), max(len(worker_names), 1)
     hours = v["duration_s"].to_numpy() / 3600
     day = v["day"]
     week, week_starts = pd.factorize((day - pd.to_timedelta(day.dt.day_of_week, unit="D")).to_numpy(), sort=True)
 
     # hours per (client, worker) pair
-    pairs, pair_of_visit = np.unique(client.astype("int64") * n_workers + worker, return_inverse=True)
+    pairs, pair_of_visit = sorted_unique(client.astype("int64") * n_workers + worker)
     pair_hours = np.bincount(pair_of_visit, weights=hours, minlength=len(pairs))
     pair_client, pair_worker = pairs // n_workers, pairs % n_workers
 
@@ -90,9 +98,9 @@ def client_continuity(v: pd.DataFrame, clients: pd.DataFrame | None, policy: Con
 
     # the same per client-week (sorted by client, then week)
     n_weeks = max(len(week_starts), 1)
-    cw, cw_of_visit = np.unique(client.astype("int64") * n_weeks + week, return_inverse=True)
+    cw, cw_of_visit = sorted_unique(client.astype("int64") * n_weeks + week)
     cw_hours = np.bincount(cw_of_visit, weights=hours, minlength=len(cw))
-    faces = np.unique(cw_of_visit.astype("int64") * n_workers + worker) // n_workers
+    faces = sorted_unique(cw_of_visit.astype("int64") * n_workers + worker)[0] // n_workers
     weekly = {
         "visits": np.bincount(cw_of_visit, minlength=len(cw)),
         "hours": np.round(cw_hours, 4),
