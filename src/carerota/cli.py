@@ -12,7 +12,7 @@ import signal
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import BinaryIO, Callable, Optional
@@ -29,6 +29,7 @@ from carerota.errors import InputError, Problem
 from carerota.load import TRAVEL_MODES, load_clients, load_payslips, load_rota, load_workers
 from carerota.read import DELIMITER_NAMES, Reading, inspect, parse_mapping
 from carerota.schema import PROFILES, json_schema
+from carerota.synth import MAX_CLIENTS_PER_WORKER, TOWNS, SpecError, SynthSpec, synthesise, write
 from carerota.tender import assess, cost_model, read_bids
 from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
 
@@ -621,6 +622,85 @@ def plan_command(
         report.render_plan(result, report.Console(highlight=False), loaded.name,
                            str(output) if output else None)
     raise typer.Exit(result.exit_code)
+
+
+SYNTH_EXAMPLES = """
+[bold]Examples[/bold]
+
+  carerota synth --output demo
+  carerota audit demo/rota.csv --clients demo/clients.csv --workers demo/workers.csv
+  carerota synth --town lambeth --workers 200 --weeks 4 --output lambeth
+  carerota synth --centre 53.80,-1.55 --radius-km 12 --seed 7 --output leeds
+  carerota synth --workers 5000 --clients 15000 --weeks 4 --quiet --output big   # about a million visits
+
+Towns for --town: """ + ", ".join(TOWNS) + """. The same options and seed give byte-identical files.
+Exit codes: 0 files written, 2 usage error.
+"""
+
+
+@app.command("synth", epilog=SYNTH_EXAMPLES)
+def synth_command(
+    output: Path = typer.Option(..., "--output", "-o", metavar="DIR",
+                                help="Folder for rota.csv, clients.csv and workers.csv (created if missing)."),
+    workers: int = typer.Option(50, "--workers", min=1, help="Care workers."),
+    clients: Optional[int] = typer.Option(
+        None, "--clients", min=1, help=f"Clients, at most {MAX_CLIENTS_PER_WORKER} per worker "
+        "\\[default: two and a half per worker]."),
+    weeks: int = typer.Option(1, "--weeks", min=1, help="Weeks of visits."),
+    start: str = typer.Option("2026-11-02", "--start", metavar="DATE", help="First day of the rota."),
+    town: Optional[str] = typer.Option(None, "--town", metavar="NAME",
+                                       help="A preset area (centre and radius): " + ", ".join(TOWNS) + "."),
+    centre: Optional[str] = typer.Option(
+        None, "--centre", metavar="LAT,LON", help="Centre of the area served \\[default: Huddersfield]."),
+    radius_km: Optional[float] = typer.Option(
+        None, "--radius-km", metavar="KM", help="Radius of the area served \\[default: 5, or the town's]."),
+    seed: int = typer.Option(1, "--seed", min=0, help="Random seed."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing."),
+) -> None:
+    """Generate a realistic synthetic rota, clients and workers to try carerota on (deterministic)."""
+    if town is not None and centre is not None:
+        raise typer.BadParameter("give --town or --centre, not both", param_hint="--town")
+    where, radius = SynthSpec.centre, SynthSpec.radius_km
+    if town is not None:
+        if town.strip().lower() not in TOWNS:
+            raise typer.BadParameter(f"unknown town {town!r}; expected one of {', '.join(TOWNS)}",
+                                     param_hint="--town")
+        *where, radius = TOWNS[town.strip().lower()]
+    if centre is not None:
+        try:
+            where = [float(x) for x in centre.split(",")]
+            if len(where) != 2:
+                raise ValueError
+        except ValueError:
+            raise typer.BadParameter(f"expected LAT,LON such as 53.645,-1.785; got {centre!r}",
+                                     param_hint="--centre") from None
+    try:
+        first_day = date.fromisoformat(start)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date such as 2026-11-02, got {start!r}", param_hint="--start") from None
+    if output.exists() and not output.is_dir():
+        raise typer.BadParameter(f"{output} is a file, not a folder", param_hint="--output")
+    try:
+        spec = SynthSpec(workers=workers, clients=clients, weeks=weeks, start=first_day, centre=tuple(where),
+                         radius_km=radius if radius_km is None else radius_km, seed=seed)
+    except SpecError as error:
+        raise typer.BadParameter(str(error), param_hint="--" + error.field.replace("_", "-")) from None
+
+    result = synthesise(spec)
+    try:
+        paths = write(result, output)
+    except OSError as error:
+        report.print_error(report.stderr_console(quiet), f"{output}: cannot write: {error.strerror}")
+        raise typer.Exit(EXIT_ERROR) from None
+    if not quiet:
+        rota = result.rota
+        typer.echo(f"{rota['visit_id'].nunique():,} visits ({len(rota):,} rows: a double-up has one per carer) "
+                   f"by {spec.workers:,} workers to {spec.n_clients:,} clients, "
+                   f"{spec.start:%Y-%m-%d} to {spec.start + timedelta(days=spec.days - 1):%Y-%m-%d}, "
+                   f"within {spec.radius_km:g} km of {spec.centre[0]:g},{spec.centre[1]:g}")
+        for path in paths:
+            typer.echo(f"  wrote {path}")
+        typer.echo(f"Audit it: carerota audit {paths[0]} --clients {paths[1]} --workers {paths[2]}")
 
 
 class FileKind(str, Enum):
