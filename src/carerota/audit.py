@@ -74,10 +74,12 @@ def locate(visits: pd.DataFrame, clients: pd.DataFrame | None) -> pd.DataFrame:
     """Fill each visit's lat/lon from the clients file where the rota row has none."""
     if clients is None:
         return visits
-    v = visits.copy()
+    v = visits.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     for col in ("lat", "lon"):
         missing = v[col].isna().to_numpy()
-        if missing.any():
+        if missing.all():  # homes only in the clients file: no row-by-row mask
+            v[col] = lookup(v["client_id"], clients[col].astype("float64")).astype("float64")
+        elif missing.any():
             v.loc[missing, col] = lookup(v["client_id"][missing], clients[col].astype("float64")).astype("float64")
     return v
 

@@ -102,7 +102,7 @@ def worker_periods(visits: pd.DataFrame, periods: PayPeriods, payslips: pd.DataF
     from the payslips when given (their pay replaces the rota's).
     Returns the worker-periods and the visits that fell outside every payslip (reported, not lost).
     """
-    v = visits.copy()
+    v = visits.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     unpaid = v["travel_pay"].isna() | (v["travel_pay"] == 0)
     v["unpaid_travel_s"] = np.where(unpaid, v["travel_s"], 0.0)
     if payslips is None:

@@ -51,7 +51,8 @@ def visit_times(visits: pd.DataFrame, *, use_actual: bool) -> pd.DataFrame:
     vend = visits["actual_end"].where(used, visits["end"]) if use_actual else visits["end"]
     worker, _ = pd.factorize(visits["worker_id"], sort=True)  # sorting codes, not strings
     order = np.lexsort((visits["row"].to_numpy(), seconds(vend), seconds(vstart), worker))
-    v = visits.take(order).reset_index(drop=True)
+    in_order = bool((order == np.arange(len(order))).all())  # exports are often sorted already: no copy
+    v = visits.copy(deep=False).reset_index(drop=True) if in_order else visits.take(order).reset_index(drop=True)
     v["used_actual"], v["vstart"], v["vend"] = used[order], vstart.array.take(order), vend.array.take(order)
     v["duration_s"] = (seconds(v["vend"]) - seconds(v["vstart"])).astype("float64")
     v["day"] = local_dates(v["vstart"])
@@ -67,7 +68,7 @@ def working_time(
     waiting belong to the visit they lead to; ``leg_travel_s`` is the whole journey, before a break
     caps what counts. Returns the visits and counts of how travel legs were found.
     """
-    v = v.copy()
+    v = v.copy(deep=False)  # copy-on-write: new columns never touch the caller's frame
     start, end = seconds(v["vstart"]), seconds(v["vend"])
     worker, _ = pd.factorize(v["worker_id"])
     first_of_worker = np.ones(len(v), bool)
