@@ -84,6 +84,11 @@ def locate(visits: pd.DataFrame, clients: pd.DataFrame | None) -> pd.DataFrame:
     return v
 
 
+def attributions(rota: Rota, tables: list[pd.DataFrame]) -> list[str]:
+    """The attribution lines the postcode data's licence asks for, once each, from every file."""
+    return list(dict.fromkeys(rota.attribution + [a for t in tables for a in t.attrs.get("attribution", [])]))
+
+
 def clients_with_two_homes(visits: pd.DataFrame) -> list[str]:
     distinct = visits.groupby("client_id")[["lat", "lon"]].nunique().max(axis=1)
     return sorted(distinct.index[distinct > 1].astype(str))
@@ -100,7 +105,7 @@ def audit(
     s = settings or AuditSettings()
     tables = [t for t in (clients, workers) if t is not None]
     notes = list(rota.notes) + [n for t in tables for n in t.attrs.get("notes", [])]
-    attribution = list(dict.fromkeys(rota.attribution + [a for t in tables for a in t.attrs.get("attribution", [])]))
+    attribution = attributions(rota, tables)
     if rota.skipped_rows:
         notes.append(f"{rota.name}: skipped {len(rota.skipped_rows)} empty row(s): "
                      + ", ".join(map(str, rota.skipped_rows[:10])) + (" ..." if len(rota.skipped_rows) > 10 else ""))

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from carerota.audit import AuditSettings, audit, locate, summarise
+from carerota.audit import AuditSettings, attributions, audit, locate, summarise
 from carerota.config import SETTINGS, SettingError, audit_settings, coerce, resolve, with_travel_matrix
 from carerota.errors import InputError, Problem, Problems
 from carerota.findings import RULES, join
@@ -175,7 +175,8 @@ def shared_table(kind: str, path: str, reading: Reading) -> pd.DataFrame:
         table = {"clients": load_clients, "workers": load_workers}[kind](path, reading)
         if key is None:
             return table
-        _SHARED.clear() if len(_SHARED) > 8 else None
+        if len(_SHARED) > 8:
+            _SHARED.clear()
         _SHARED[key] = table
     return _SHARED[key]
 
@@ -216,22 +217,27 @@ def audit_together(jobs: list[BatchFile]) -> list[tuple[dict, dict | None]]:
     the result. A pandas step costs the same on 5,000 visits as on 500,000, so two hundred small files
     cost about what one large one does. The figures are those of auditing each file alone (tested);
     if any file cannot be read, every file of the group is audited alone so its error names it."""
-    job = jobs[0]
     try:
-        tables = [read_table(j.rota, "rota", j.reading, what="visit") for j in jobs]
-        if len({tuple(t.frame.columns) for t in tables}) > 1:
-            raise InputError(Problem(job.rota, "files lay out their columns differently"))
-        lengths = np.array([len(t.frame) for t in tables])
-        rota = rota_from_table(Table("batch", pd.concat([t.frame for t in tables], ignore_index=True),
-                                     np.concatenate([t.rows for t in tables])), job.reading)
-        clients = shared_table("clients", job.clients, job.reading) if job.clients else None
-        workers = shared_table("workers", job.workers, job.reading) if job.workers else None
-        file_of_visit = np.repeat(np.arange(len(jobs)), lengths)
-        rota.visits = prefixed(locate(rota.visits, clients), file_of_visit, ("worker_id", "client_id"))
-        result = audit(rota, clients=prefixed_clients(clients, rota.visits), settings=job.settings,
-                       workers=prefixed_workers(workers, rota.visits))
+        return stacked_audit(jobs)
     except Exception:  # noqa: BLE001 - each file again on its own, for its own error
         return [audit_file(j) for j in jobs]
+
+
+def stacked_audit(jobs: list[BatchFile]) -> list[tuple[dict, dict]]:
+    job = jobs[0]
+    tables = [read_table(j.rota, "rota", j.reading, what="visit") for j in jobs]
+    if len({tuple(t.frame.columns) for t in tables}) > 1:
+        raise InputError(Problem(job.rota, "files lay out their columns differently"))
+    lengths = np.array([len(t.frame) for t in tables])
+    rota = rota_from_table(Table("batch", pd.concat([t.frame for t in tables], ignore_index=True),
+                                 np.concatenate([t.rows for t in tables])), job.reading)
+    clients = shared_table("clients", job.clients, job.reading) if job.clients else None
+    workers = shared_table("workers", job.workers, job.reading) if job.workers else None
+    file_of_visit = np.repeat(np.arange(len(jobs)), lengths)
+    rota.visits = prefixed(locate(rota.visits, clients), file_of_visit, ("worker_id", "client_id"))
+    result = audit(rota, clients=prefixed_clients(clients, rota.visits), settings=job.settings,
+                   workers=prefixed_workers(workers, rota.visits))
+    attribution = attributions(rota, [t for t in (clients, workers) if t is not None])
     parts = {name: split_by_file(frame, len(jobs)) for name, frame in (
         ("visits", result.timeline), ("workers", result.workers), ("clients", result.clients),
         ("findings", result.findings))}
@@ -242,8 +248,8 @@ def audit_together(jobs: list[BatchFile]) -> list[tuple[dict, dict | None]]:
         summary = summarise(own.visits, parts["workers"][k], clients_k, parts["findings"][k], own, job.settings,
                             "pay" in job.settings.checks or "visits" in job.settings.checks)
         summary["visits_outside_payslips"] = 0
-        if rota.attribution:
-            summary["attribution"] = rota.attribution
+        if attribution:
+            summary["attribution"] = attribution
         out.append(result_row(j, summary, len(parts["findings"][k]) > 0))
     return out
 

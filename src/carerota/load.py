@@ -132,6 +132,9 @@ def number_column(
     return pd.Series(np.where(bad, np.nan, v), index=s.index)
 
 
+NAT = np.iinfo("int64").min  # NaT as int64
+
+
 def localise(naive: pd.Series, prefer_dst: np.ndarray) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Naive Europe/London wall-clock times → UTC, and which were ambiguous or nonexistent.
 
@@ -156,8 +159,6 @@ def localise(naive: pd.Series, prefer_dst: np.ndarray) -> tuple[pd.Series, np.nd
     out = pd.Series(chosen.view("datetime64[us]"), index=naive.index).dt.tz_localize("UTC")
     return out, ambiguous, spread(nonexistent, codes, False)
 
-
-NAT = np.iinfo("int64").min
 
 
 OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
