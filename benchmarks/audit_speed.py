@@ -25,7 +25,7 @@ CACHE = Path(__file__).parent / "cache"
 
 def make_rota(visits: int, path: Path, seed: int = 1) -> None:
     """A plain synthetic rota: workers with 10 visits a day 75 minutes apart, clients scattered
-    over a 10 km town. (`carerota synth` will make realistic ones.)"""
+    over a 10 km town: the worst case for travel (audit_scale.py audits realistic `carerota synth` rotas)."""
     rng = np.random.default_rng(seed)
     per_day = 10
     days = 7
