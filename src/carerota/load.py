@@ -7,6 +7,7 @@ with vectorised pandas and every bad cell is reported with its file, row and col
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -135,12 +136,13 @@ def number_column(
 NAT = np.iinfo("int64").min  # NaT as int64
 
 
-def localise(naive: pd.Series, prefer_dst: np.ndarray) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+def localise(naive: pd.Series, prefer_dst: np.ndarray | Callable[[pd.Series], np.ndarray]
+             ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Naive Europe/London wall-clock times → UTC, and which were ambiguous or nonexistent.
 
-    In the hour repeated when clocks go back, ``prefer_dst`` picks the first (BST) reading; the hour
-    skipped when clocks go forward is moved forward to the first real instant. Each distinct time is
-    localised once.
+    In the hour repeated when clocks go back, ``prefer_dst`` picks the first (BST) reading (or says
+    where to, given the BST readings); the hour skipped when clocks go forward is moved forward to
+    the first real instant. Each distinct time is localised once.
     """
     codes, values = pd.factorize(naive, use_na_sentinel=True)
     values = pd.Series(values, dtype="datetime64[us]")
@@ -155,7 +157,10 @@ def localise(naive: pd.Series, prefer_dst: np.ndarray) -> tuple[pd.Series, np.nd
     utc = {k: x.dt.tz_convert("UTC").astype("datetime64[us, UTC]").array.asi8 for k, x in
            (("dst", as_dst), ("gmt", as_gmt))}
     ambiguous = spread(ambiguous, codes, False)
-    chosen = np.where(prefer_dst | ~ambiguous, spread(utc["dst"], codes, NAT), spread(utc["gmt"], codes, NAT))
+    as_dst = spread(utc["dst"], codes, NAT)
+    if callable(prefer_dst):
+        prefer_dst = prefer_dst(pd.Series(as_dst.view("datetime64[us]"), index=naive.index).dt.tz_localize("UTC"))
+    chosen = np.where(prefer_dst | ~ambiguous, as_dst, spread(utc["gmt"], codes, NAT))
     out = pd.Series(chosen.view("datetime64[us]"), index=naive.index).dt.tz_localize("UTC")
     return out, ambiguous, spread(nonexistent, codes, False)
 
@@ -285,9 +290,7 @@ def interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: li
         end_naive = end_naive.where(~before, end_naive + DAY)
         # An ambiguous end is read as BST unless that puts it before its start (a visit across
         # 01:00-02:00 on the night the clocks go back).
-        end_first, _, _ = localise(end_naive, np.ones(len(end_naive), bool))
-        prefer_dst = ~(end_first <= start).fillna(False).to_numpy(bool)
-        end, amb_e, gap_e = localise(end_naive, prefer_dst)
+        end, amb_e, gap_e = localise(end_naive, lambda as_bst: ~(as_bst <= start).fillna(False).to_numpy(bool))
         end = end.where(end_naive.notna(), end_utc)
         ambiguous, skipped = ambiguous + int(amb_e.sum()), skipped + int(gap_e.sum())
     else:

@@ -63,7 +63,7 @@ def iso_local(times: pd.Series) -> pd.Series:
     offset = np.where((local - values.astype("datetime64[s]")).astype("int64") == 3600, "+01:00", "+00:00")
     iso = pc.binary_join_element_wise(pc.binary_replace_slice(text, 10, 11, "T"), pa.array(offset), "")
     taken = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0, type=pa.int32()), iso)
-    return pd.Series(pc.cast(taken, pa.string()), index=times.index, dtype="str")
+    return pd.Series(pc.cast(taken, pa.string()), index=times.index, dtype="string")
 
 
 def bare_strings(strings: pa.Array) -> tuple[pa.Array, bool]:

@@ -55,7 +55,7 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
         if len(rows):
             taken = pa.array(rows)
             flags.append(pd.DataFrame({
-                **{col: pd.Series(ids[col].take(taken), dtype="str") for col in ids},
+                **{col: pd.Series(ids[col].take(taken), dtype="string") for col in ids},
                 "row": row[rows], "rule": rule, "minutes": np.round(minutes[rows], 2), "start": start[rows],
                 "message": join(*message(rows, who_all.take(taken))),
             }))
