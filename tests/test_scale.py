@@ -147,3 +147,44 @@ def test_batches_group_alike_files_and_keep_the_rest_alone(tmp_path):
     assert sorted(i for task in tasks for i in task) == list(range(8))
     assert [6] in tasks and [7] in tasks
     assert all(len(task) <= 2 for task in tasks)  # six alike files, at least two tasks per process
+
+
+START_CELLS = ["2026-11-02 08:00", "02/11/2026 08:00", "2026-11-02T08:00:00+01:00", "2026-03-29 01:30",
+               "2026-10-25 01:30", "2026-13-01 08:00", "", "soon", "2026-11-02"]
+PAY_CELLS = ["9.50", "£9.50", "£1,234.50", "1,234.50", "", "-3", "nine", "1e3", "inf"]
+SHORT_CELLS = ["true", "FALSE", "yes", "", "0", "maybe"]
+
+
+def outcome(path: Path) -> tuple[dict, list]:
+    """Each row's parsed values, or the problems as (row, column, value)."""
+    try:
+        v = load_rota(path).visits
+    except InputError as error:
+        return {}, sorted((p.row, p.column, p.value) for p in error.problems) + [("omitted", error.omitted)]
+    return {r: (s.isoformat(), None if np.isnan(p) else p, a) for r, s, p, a in
+            zip(v["row"], v["start"], v["visit_pay"], v["agreed_short"])}, []
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(START_CELLS), st.sampled_from(PAY_CELLS), st.sampled_from(SHORT_CELLS)),
+                min_size=1, max_size=8))
+def test_parsing_distinct_values_equals_parsing_each_row_alone(tmp_path_factory, rows):
+    # the whole file (each distinct cell parsed once, spread to its rows) against each row read alone
+    folder = tmp_path_factory.mktemp("rows")
+    head = "worker_id,client_id,start,duration,visit_pay,agreed_short"
+    lines = [f'W{i},C1,{s},30,"{p}",{a}' for i, (s, p, a) in enumerate(rows)]
+    whole = folder / "all.csv"
+    whole.write_text("\n".join([head, *lines]) + "\n", encoding="utf-8")
+    values, problems = outcome(whole)
+    alone_values, alone_problems = {}, []
+    for i, line in enumerate(lines):
+        one = folder / f"row{i}.csv"
+        one.write_text(f"{head}\n{line}\n", encoding="utf-8")
+        v, p = outcome(one)
+        alone_values.update({i + 2: value for value in v.values()})
+        alone_problems += [(i + 2, column, value) for _, column, value in p[:-1]] if p else []
+    if not alone_problems:
+        assert (values, problems) == (alone_values, [])
+    else:  # the first ten problems are listed, the rest counted
+        assert set(problems[:-1]) <= set(alone_problems)
+        assert len(problems) - 1 + problems[-1][1] == len(alone_problems)
