@@ -224,10 +224,11 @@ def most_faces(clients: pd.DataFrame, n: int = 5) -> list[dict]:
     """The clients who saw the most different workers in one week: what families complain of."""
     if clients.empty:
         return []
-    top = clients.sort_values(["max_distinct_workers_per_week", "distinct_workers", "client_id"],
-                              ascending=[False, False, True]).head(n)
-    return [{"client_id": str(r.client_id), "max_distinct_workers_per_week": int(r.max_distinct_workers_per_week),
-             "distinct_workers": int(r.distinct_workers)} for r in top.itertuples()]
+    ids = clients["client_id"].astype(str).to_numpy(dtype=str)
+    weekly, distinct = (clients[c].to_numpy("int64") for c in ("max_distinct_workers_per_week", "distinct_workers"))
+    top = np.lexsort((ids, -distinct, -weekly))[:n]  # the keys alone are sorted: the table holds lists
+    return [{"client_id": str(ids[i]), "max_distinct_workers_per_week": int(weekly[i]),
+             "distinct_workers": int(distinct[i])} for i in top]
 
 
 def summarise(visits: pd.DataFrame, table: pd.DataFrame, clients: pd.DataFrame, findings: pd.DataFrame,

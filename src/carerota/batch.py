@@ -18,6 +18,8 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from carerota.audit import AuditSettings, attributions, audit, locate, summarise
 from carerota.config import SETTINGS, SettingError, audit_settings, coerce, resolve, with_travel_matrix
@@ -280,12 +282,13 @@ def prefixed_clients(clients: pd.DataFrame | None, visits: pd.DataFrame) -> pd.D
     raw, prefix = unprefixed(ids), ids.str.split(SEPARATOR, n=1).str[0] + SEPARATOR
     found = raw.isin(clients.index).to_numpy()
     out = clients.reindex(raw[found]).set_axis(pd.Index(ids[found], name=clients.index.name))
-    if "named_team" in out:
-        members = out["named_team"].fillna("").astype(str).str.split(";").explode().str.strip()
-        members = members[members != ""]
-        owner = pd.Series(prefix[found].to_numpy(), index=out.index)
-        joined = (owner.reindex(members.index) + members).groupby(level=0).agg(";".join)
-        out["named_team"] = joined.reindex(out.index).fillna("")
+    if "named_team" in out:  # "W1; W2" → "3␟W1;3␟W2", by arrow's list kernels
+        teams = pc.split_pattern(pa.array(out["named_team"].fillna("").astype(str), type=pa.string()), ";")
+        members = pc.utf8_trim_whitespace(pc.list_flatten(teams))
+        owner = pa.array(prefix[found].to_numpy(dtype=object), type=pa.string()).take(pc.list_parent_indices(teams))
+        members = pc.if_else(pc.equal(members, ""), "", pc.binary_join_element_wise(owner, members, ""))
+        rebuilt = pa.ListArray.from_arrays(teams.offsets, members)
+        out["named_team"] = pd.Series(pc.binary_join(rebuilt, ";"), index=out.index, dtype="string")
     return out
 
 
