@@ -813,13 +813,7 @@ def postcodes_import(
     except OSError as error:
         report.print_error(err, f"{out}: cannot write the postcode table: {error.strerror}")
         raise typer.Exit(EXIT_ERROR) from None
-    record = report.import_record(summary)
-    if fmt is Format.json:
-        write_output(json.dumps(record, indent=2) + "\n", None)
-    elif fmt is Format.csv:
-        write_output(report.record_to_csv(record), None)
-    else:
-        report.render_postcode_table(record, report.Console(highlight=False), "Postcode table imported")
+    print_record(report.import_record(summary), fmt, "Postcode table imported")
 
 
 @postcodes_app.command("info", epilog=POSTCODES_EXAMPLES)
@@ -831,12 +825,17 @@ def postcodes_info(
     err = report.stderr_console()
     with input_errors(err):
         record = report.table_record(postcode_tables.PostcodeTable.load(postcodes))
+    print_record(record, fmt, "Postcode table")
+
+
+def print_record(record: dict, fmt: Format, title: str) -> None:
+    """A postcode table's description as JSON, CSV or a terminal table, to stdout."""
     if fmt is Format.json:
         write_output(json.dumps(record, indent=2, ensure_ascii=False) + "\n", None)
     elif fmt is Format.csv:
         write_output(report.record_to_csv(record), None)
     else:
-        report.render_postcode_table(record, report.Console(highlight=False), "Postcode table")
+        report.render_postcode_table(record, report.Console(highlight=False), title)
 
 
 @postcodes_app.command("lookup", epilog=POSTCODES_EXAMPLES)

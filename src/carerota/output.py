@@ -71,9 +71,8 @@ def bare_strings(strings: pa.Array) -> tuple[pa.Array, bool]:
     of the bytes tells (no quote, backslash, control character or null); else (JSON literals, False),
     where only the strings that need escaping go through json.dumps."""
     strings = strings.combine_chunks() if isinstance(strings, pa.ChunkedArray) else strings
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32 if strings.type == pa.string() else np.int64)
-    offsets = offsets[strings.offset:strings.offset + len(strings) + 1]
-    raw = memoryview(strings.buffers()[2] or b"")[offsets[0]:offsets[-1]].tobytes()
+    offsets = string_offsets(strings)
+    raw = joined_bytes(strings)
     data = np.frombuffer(raw, dtype=np.uint8)
     needs_escape = raw.find(b'"') >= 0 or raw.find(b"\\") >= 0 or bool((data < 0x20).any())
     if not needs_escape and not strings.null_count:
@@ -155,11 +154,16 @@ def json_array(frame: pd.DataFrame, rows_per_chunk: int = 100_000) -> Iterator[b
             yield pending.popleft().result()
 
 
+def string_offsets(strings: pa.Array) -> np.ndarray:
+    """Where each value of a (possibly sliced) string array starts in its data buffer, and the end."""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32 if strings.type == pa.string() else np.int64)
+    return offsets[strings.offset:strings.offset + len(strings) + 1]
+
+
 def joined_bytes(strings: pa.Array) -> bytes:
     """The values of a string array end to end: its data buffer between the first and last offset."""
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32 if strings.type == pa.string() else np.int64)
-    first, last = offsets[strings.offset], offsets[strings.offset + len(strings)]
-    return memoryview(strings.buffers()[2])[first:last].tobytes()
+    offsets = string_offsets(strings)
+    return memoryview(strings.buffers()[2] or b"")[offsets[0]:offsets[-1]].tobytes()
 
 
 def plural(n: int, noun: str) -> str:
