@@ -46,10 +46,14 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
+def timed(cmd: list[str], output: Path | None = None) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MiB) of one child process and its children: ``os.wait4``
     gives the child's own peak; a batch's worker processes are children of the child, so their
-    peak comes from RUSAGE_CHILDREN of a wrapper (see ``peak_of_tree``)."""
+    peak comes from RUSAGE_CHILDREN of a wrapper (see ``peak_of_tree``). The previous run's output is
+    deleted first, untimed: replacing a 466 MB file makes the kernel free the old one's pages inside
+    the rename (about 0.5 s), which is the file system's cost, not the audit's."""
+    if output is not None:
+        output.unlink(missing_ok=True)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=child_env())
     stderr = proc.stderr.read()
@@ -61,9 +65,10 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def peak_of_tree(cmd: list[str]) -> tuple[float, float]:
+def peak_of_tree(cmd: list[str], output: Path) -> tuple[float, float]:
     """Like ``timed``, but the peak is the largest of the process and all its descendants: the
     command runs under a small Python wrapper that reports RUSAGE_CHILDREN after waiting."""
+    output.unlink(missing_ok=True)
     wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
                "code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
                "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)")
@@ -143,7 +148,7 @@ def main() -> None:
         cmd = [*carerota, "audit", str(rota), "--clients", str(folder / "clients.csv"), "--workers",
                str(folder / "workers.csv"), "--format", "json", "--quiet", "--as-of", AS_OF,
                "--output", str(folder / "audit.json")]
-        runs = [timed(cmd) for _ in range(args.repeat)]
+        runs = [timed(cmd, folder / "audit.json") for _ in range(args.repeat)]
         audit_s, peak = min(r[0] for r in runs), max(r[1] for r in runs)
         single[size] = (folder, audit_s)
         print(f"| {visits:,} | {workers:,} | {clients:,} | {rota.stat().st_size / 1e6:.1f} | {inside:.2f} | "
@@ -157,7 +162,7 @@ def main() -> None:
     cmd = [*carerota, "batch", str(files), "--clients", str(folder / "clients.csv"), "--workers",
            str(folder / "workers.csv"), "--format", "json", "--quiet", "--as-of", AS_OF, "--jobs", "2",
            "--output", str(folder / "batch.json")]
-    runs = [peak_of_tree(cmd) for _ in range(args.repeat)]
+    runs = [peak_of_tree(cmd, folder / "batch.json") for _ in range(args.repeat)]
     batch_s, peak = min(r[0] for r in runs), max(r[1] for r in runs)
     print(f"\nbatch of {len(list(files.glob('*.csv')))} files (--jobs 2): {batch_s:.2f} s, peak {peak:.0f} MiB "
           f"(largest process); single-file audit {audit_s:.2f} s; ratio {batch_s / audit_s:.2f}")
