@@ -53,6 +53,38 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+FORMULA_START = r"^[=+\-@\t\r]"  # OWASP's CSV-injection list: a spreadsheet runs such a cell as a formula
+NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?inf$"  # as pandas writes a float, -inf too
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its text cells safe to open in a spreadsheet, as ids and file names come from
+    outside. Text a spreadsheet would run as a formula (OWASP: it starts with =, +, -, @, tab or
+    carriage return) gets a leading ' and shows as typed; numbers, and text that reads as one
+    (-12.5), are left alone. A carriage return inside a cell becomes a line feed: the csv writer
+    quotes a cell for a line feed but not for a lone CR, at which a reader would start a new row, its
+    first cell unchecked. Arrow's kernels test each text column; a frame with nothing to change is
+    returned as it is."""
+    out = frame
+    for col in frame.columns:
+        column = frame[col]
+        if column.dtype != object and not pd.api.types.is_string_dtype(column):
+            continue
+        text = pa.array(column if pd.api.types.is_string_dtype(column) else column.astype("string"))
+        formula = pc.fill_null(pc.and_(pc.match_substring_regex(text, FORMULA_START),
+                                       pc.invert(pc.match_substring_regex(text, NUMBER))), False)
+        broken = pc.fill_null(pc.match_substring(text, "\r"), False)
+        changed = pc.or_(formula, broken)
+        if not pc.any(changed).as_py():
+            continue
+        safe = pc.if_else(formula, pc.binary_join_element_wise(pa.scalar("'", text.type), text,
+                                                               pa.scalar("", text.type)), text)
+        safe = pc.replace_substring_regex(safe, "\r\n?", "\n")
+        out = out.copy() if out is frame else out
+        out[col] = column.mask(changed.to_numpy(zero_copy_only=False), pd.Series(safe, index=column.index))
+    return out
+
+
 def iso_local(times: pd.Series) -> pd.Series:
     """UTC instants as ISO 8601 UK local time with its offset, e.g. 2026-07-01T08:00:00+01:00. Each
     distinct instant is formatted once (a rota repeats its times), by arrow's cast."""
