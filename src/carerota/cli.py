@@ -22,6 +22,7 @@ import typer
 
 from carerota import __version__, html_report, report
 from carerota import postcodes as postcode_tables
+from carerota.anonymise import KeyFileError, anonymise, anonymised_paths, read_key
 from carerota.audit import CHECKS, AuditSettings, audit
 from carerota.batch import BatchFile, audit_files, expand, is_manifest, read_manifest
 from carerota.config import SETTINGS, SettingError, audit_settings, read_policy, resolve, with_travel_matrix
@@ -120,19 +121,25 @@ def check_output_folder(output: Path | None, option: str = "--output") -> None:
         raise typer.BadParameter(f"folder {output.parent} does not exist", param_hint=option)
 
 
-def write_output(content: str | Callable[[BinaryIO], None], output: Path | None) -> None:
-    """Text, or a function writing UTF-8 bytes, to stdout or to FILE (whole: through a temporary file
-    renamed into place)."""
+def write_output(content: str | Callable[[BinaryIO], None], output: Path | None, *, private: bool = False) -> None:
+    """Text, or a function writing UTF-8 bytes, to stdout or to FILE. A file is written whole or not
+    at all: into a temporary file beside it, renamed into place when complete, and removed if the
+    run is interrupted (Ctrl-C, a full disk), so FILE is either the old one or the new one.
+    ``private`` files (re-identification tables) are readable by their owner only."""
     write = content if callable(content) else lambda out: out.write(content.encode("utf-8"))
     if output is None:
         sys.stdout.flush()
         write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
-    tmp = output.with_name(f".{output.name}.tmp")
-    with open(tmp, "wb") as out:
-        write(out)
-    os.replace(tmp, output)
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o666), "wb") as out:
+            write(out)
+        os.replace(tmp, output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def option_name(setting: str) -> str:
@@ -703,6 +710,105 @@ def synth_command(
         typer.echo(f"Audit it: carerota audit {paths[0]} --clients {paths[1]} --workers {paths[2]}")
 
 
+class Locations(str, Enum):
+    matrix = "matrix"
+    displace = "displace"
+
+
+ANONYMISE_EXAMPLES = """
+[bold]Examples[/bold]
+
+  carerota anonymise rota.csv --key-file provider.key --output shared.csv
+  carerota anonymise rota.csv --clients clients.csv --workers workers.csv --key-file provider.key \\
+      --output share/rota.csv --lookup private/lookup.csv
+  carerota anonymise rota.csv --key-file provider.key --output shared.csv --locations displace --tolerance-minutes 2
+
+Writes OUTPUT (the rota) and beside it OUTPUT-clients.csv, OUTPUT-workers.csv, OUTPUT-payslips.csv
+(for the files given) and OUTPUT-travel.csv (with --locations matrix), and prints the command that
+audits them. Worker, client and visit ids become HMAC-SHA256 pseudonyms under the key: the same key
+gives the same pseudonyms, so keep it private (a missing key file is made, readable by you only).
+Only the columns the audit needs are copied. See docs/privacy.md.
+
+Exit codes: 0 files written, 2 usage or input error.
+"""
+
+
+@app.command("anonymise", epilog=ANONYMISE_EXAMPLES)
+def anonymise_command(
+    rota: str = typer.Argument(..., metavar="ROTA", help="Rota CSV, one row per visit ('-' reads stdin)."),
+    key_file: Path = typer.Option(..., "--key-file", metavar="KEY",
+                                  help="Secret key for the pseudonyms (made if the file does not exist)."),
+    output: Path = typer.Option(..., "--output", "-o", metavar="FILE", help="Where to write the anonymised rota."),
+    clients: Optional[Path] = CLIENTS_OPTION,
+    workers: Optional[Path] = WORKERS_OPTION,
+    payslips: Optional[Path] = PAYSLIPS_OPTION,
+    travel_matrix: Optional[Path] = TRAVEL_MATRIX_OPTION,
+    locations: Locations = typer.Option(
+        Locations.matrix, "--locations",
+        help="Replace client homes by a travel matrix of the rota's journeys (exact figures), or displace them "
+        "(planning still works; journeys change by at most --tolerance-minutes)."),
+    tolerance_minutes: float = typer.Option(
+        1.0, "--tolerance-minutes", metavar="MIN", help="Largest change to any journey with --locations displace."),
+    lookup: Optional[Path] = typer.Option(
+        None, "--lookup", metavar="FILE", help="Also write kind,id,pseudonym to FILE: for you, never to share."),
+    mode: Optional[str] = MODE_OPTION,
+    speed_kmh: list[str] = SPEED_KMH_OPTION,
+    circuity: list[str] = CIRCUITY_OPTION,
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="How to print what was written: table or json."),
+    encoding: str = ENCODING_OPTION,
+    delimiter: Optional[str] = DELIMITER_OPTION,
+    sheet: Optional[str] = SHEET_OPTION,
+    maps: list[str] = MAP_OPTION,
+    profile: str = PROFILE_OPTION,
+    postcodes: Optional[Path] = POSTCODES_OPTION,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+) -> None:
+    """Share a rota without the people in it: keyed pseudonyms, no names or free text, no addresses."""
+    err = report.stderr_console(quiet)
+    if fmt is Format.csv:
+        raise typer.BadParameter("expected table or json", param_hint="--format")
+    if not tolerance_minutes > 0:
+        raise typer.BadParameter(f"expected minutes above 0, got {tolerance_minutes:g}", param_hint="--tolerance-minutes")
+    settings = settings_from_options(err, setting_flags(locals()), period_start=None, as_of=None,
+                                     speed_kmh=speed_kmh, circuity=circuity, checks=CHECKS)
+    reading = reading_from_options(err, locals())
+    paths = anonymised_paths(output)
+    inputs = {Path(p).resolve() for p in (rota, clients, workers, payslips, travel_matrix, key_file)
+              if p is not None and str(p) != "-"}
+    for option, path in (("--output", output), ("--lookup", lookup)):
+        check_output_folder(path, option)
+    for name, path in [*paths.items(), ("lookup", lookup)]:
+        if path is not None and path.resolve() in inputs:
+            raise typer.BadParameter(f"{path} is one of the input files; choose another name",
+                                     param_hint="--lookup" if name == "lookup" else "--output")
+    try:
+        key, made = read_key(key_file)
+    except (KeyFileError, OSError) as error:
+        raise typer.BadParameter(str(error), param_hint="--key-file") from None
+    if made:
+        err.print(f"Made a new key in {key_file}: keep it private. The same key gives the same pseudonyms; "
+                  "without it nobody can tell who is who.", highlight=False)
+    with input_errors(err):
+        with report.working(err, "Anonymising…"):
+            settings = with_travel_matrix(settings, travel_matrix, reading)
+            result = anonymise(rota, key, clients=clients, workers=workers, payslips=payslips,
+                               travel=settings.travel, reading=reading, locations=locations.value,
+                               tolerance_minutes=tolerance_minutes)
+    written = {}
+    for name, frame in (("rota", result.rota), ("clients", result.clients), ("workers", result.workers),
+                        ("payslips", result.payslips), ("travel", result.travel)):
+        if frame is not None:
+            write_output(frame.to_csv(index=False, lineterminator="\n"), paths[name])
+            written[name] = paths[name]
+    if lookup is not None:
+        write_output(report.csv_text(result.lookup), lookup, private=True)
+    if not quiet:
+        if fmt is Format.json:
+            write_output(report.anonymised_to_json(result, written, lookup), None)
+        else:
+            report.render_anonymised(result, written, lookup, report.Console(highlight=False))
+
+
 class FileKind(str, Enum):
     rota = "rota"
     clients = "clients"
@@ -865,7 +971,8 @@ def main() -> None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         app()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # output files are left as they were (write_output)
+        report.print_error(report.stderr_console(), "interrupted")
         sys.exit(130)
     except Exception as error:  # a bug: say so plainly, with the traceback only on request
         if os.environ.get("CAREROTA_DEBUG"):

@@ -25,6 +25,7 @@ from carerota.read import Reading, Table, read_table
 LOCAL_TZ = "Europe/London"
 TRAVEL_MODES = ("drive", "walk", "cycle", "transit")
 MAX_VISIT_HOURS = 24
+MAX_MONEY = 100_000  # £ in one cell: a larger sum is a typo, and ten million of them still add up exactly in pence
 
 MODE_ALIASES = {
     "drive": "drive", "driving": "drive", "car": "drive", "driver": "drive",
@@ -178,10 +179,11 @@ def parse_naive_or_utc(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     has_offset = s.str.contains(OFFSET, regex=True).fillna(False).to_numpy(bool)
     day_first = s.str.contains(DAY_FIRST, regex=True).fillna(False).to_numpy(bool)
     iso = ~has_offset & ~day_first
+    # astype: text with nanoseconds parses to ns, which a microsecond column cannot take losslessly
     if has_offset.any():
-        utc[has_offset] = pd.to_datetime(s[has_offset], format="ISO8601", utc=True, errors="coerce")
+        utc[has_offset] = pd.to_datetime(s[has_offset], format="ISO8601", utc=True, errors="coerce").astype(utc.dtype)
     if iso.any():
-        naive[iso] = pd.to_datetime(s[iso], format="ISO8601", errors="coerce")
+        naive[iso] = pd.to_datetime(s[iso], format="ISO8601", errors="coerce").astype(naive.dtype)
     if day_first.any():
         part = s[day_first]
         parsed = pd.to_datetime(part, format="%d/%m/%Y %H:%M", errors="coerce")
@@ -363,7 +365,7 @@ def rota_from_table(t: Table, reading: Reading = Reading()) -> Rota:
     for col, low, high in (("lat", -90, 90), ("lon", -180, 180)):
         out[col] = number_column(t, col, problems, low=low, high=high) if col in f else np.nan
     for col in ("visit_pay", "hourly_rate", "travel_pay", "mileage_pay"):
-        out[col] = number_column(t, col, problems, low=0) if col in f else np.nan
+        out[col] = number_column(t, col, problems, low=0, high=MAX_MONEY) if col in f else np.nan
     out["visit_type"] = f["visit_type"] if "visit_type" in f else ""
     out["agreed_short"] = bool_column(t, "agreed_short", problems) if "agreed_short" in f else False
     out["window_start"], out["window_end"] = optional_interval(t, ("window_start", "window_end", ""), problems,
@@ -541,16 +543,7 @@ def load_workers(source: str | Path, reading: Reading = Reading()) -> pd.DataFra
         if implausible.any():
             problems.add_rows(t.name, t.rows[implausible], "date_of_birth", f["date_of_birth"][implausible],
                               "expected a date of birth between 1900 and today")
-    if "travel_mode" in f:
-        raw = f["travel_mode"].str.lower()
-        mode = raw.map(MODE_ALIASES)
-        bad = (~blank(raw) & mode.isna()).to_numpy()
-        if bad.any():
-            problems.add_rows(t.name, t.rows[bad], "travel_mode", f["travel_mode"][bad],
-                              "expected one of " + ", ".join(TRAVEL_MODES))
-        out["travel_mode"] = mode.astype(object).where(mode.notna(), None)
-    else:
-        out["travel_mode"] = None
+    out["travel_mode"] = mode_column(t, "travel_mode", problems) if "travel_mode" in f else None
     out["london"] = bool_column(t, "london", problems) if "london" in f else False
     for col, low, high in (("home_lat", -90, 90), ("home_lon", -180, 180)):
         out[col] = number_column(t, col, problems, low=low, high=high) if col in f else np.nan
@@ -610,8 +603,8 @@ def load_payslips(source: str | Path, reading: Reading = Reading()) -> pd.DataFr
     out["worker_id"] = text_column(t, "worker_id", problems, required=True)
     out["period_start"] = date_column(t, "period_start", problems, required=True)
     out["period_end"] = date_column(t, "period_end", problems, required=True)
-    out["gross_pay"] = number_column(t, "gross_pay", problems, low=0, required=True)
-    expenses = number_column(t, "expenses", problems, low=0) if "expenses" in f else None
+    out["gross_pay"] = number_column(t, "gross_pay", problems, low=0, high=MAX_MONEY, required=True)
+    expenses = number_column(t, "expenses", problems, low=0, high=MAX_MONEY) if "expenses" in f else None
     out["expenses"] = 0.0 if expenses is None else expenses.fillna(0)
     problems.raise_if_any()
 
@@ -635,19 +628,31 @@ def load_payslips(source: str | Path, reading: Reading = Reading()) -> pd.DataFr
     return out
 
 
+def mode_column(t: Table, col: str, problems: Problems) -> pd.Series:
+    """A travel-mode column (aliases such as "car" allowed); None where blank."""
+    raw = t.frame[col].str.lower()
+    mode = raw.map(MODE_ALIASES)
+    bad = (~blank(raw) & mode.isna()).to_numpy()
+    if bad.any():
+        problems.add_rows(t.name, t.rows[bad], col, t.frame[col][bad], "expected one of " + ", ".join(TRAVEL_MODES))
+    return mode.astype(object).where(mode.notna(), None)
+
+
 def load_travel_matrix(source: str | Path, reading: Reading = Reading()) -> pd.DataFrame:
-    """Travel minutes (and km, if given) between client homes, indexed by (from_client, to_client)."""
+    """Travel minutes (and km, if given) between client homes, indexed by (from_client, to_client,
+    mode): a row's mode is "" when it holds for every mode (no mode column, or a blank cell)."""
     t = read_table(source, "travel-matrix", reading, what="travel leg")
     problems = Problems()
     out = pd.DataFrame({
         "from_client": text_column(t, "from_client", problems, required=True),
         "to_client": text_column(t, "to_client", problems, required=True),
+        "mode": mode_column(t, "mode", problems).fillna("") if "mode" in t.frame else "",
         "minutes": number_column(t, "minutes", problems, low=0, high=24 * 60, required=True),
         "km": number_column(t, "km", problems, low=0) if "km" in t.frame else np.nan,
     })
-    dup = out.duplicated(["from_client", "to_client"]).to_numpy()
+    dup = out.duplicated(["from_client", "to_client", "mode"]).to_numpy()
     if dup.any():
         problems.add_rows(t.name, t.rows[dup], "to_client", out["to_client"][dup],
-                          "expected each from_client,to_client pair once")
+                          "expected each from_client,to_client pair once (once per mode, with a mode column)")
     problems.raise_if_any()
-    return out.set_index(["from_client", "to_client"])
+    return out.set_index(["from_client", "to_client", "mode"])

@@ -22,9 +22,11 @@ from rich.table import Table
 from rich.text import Text
 
 from carerota import __version__
+from carerota.anonymise import Anonymised, audit_command
 from carerota.audit import AuditResult
 from carerota.findings import RULES
-from carerota.output import clean, hours, iso_local, json_array, money, plural, rounded, scorecard_rows
+from carerota.output import (clean, hours, iso_local, json_array, money, plural, rounded, scorecard_rows,
+                             spreadsheet_safe)
 from carerota.postcodes import NI_NOTE, ImportSummary, PostcodeTable
 from carerota.read import Layout
 from carerota.schema import FILES, KINDS, PROFILES
@@ -68,9 +70,15 @@ def to_json(result: AuditResult) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
+def csv_text(frame: pd.DataFrame, **options) -> str:
+    """A CSV for people to open: its text cells spreadsheet-safe (ids and file names come from
+    outside), one row a line."""
+    return spreadsheet_safe(frame).to_csv(index=False, lineterminator="\n", **options)
+
+
 def to_csv(result: AuditResult) -> str:
     """The worker-period table, one row per worker and pay reference period."""
-    return rounded(result.workers).to_csv(index=False, lineterminator="\n")
+    return csv_text(rounded(result.workers))
 
 
 def stderr_console(quiet: bool = False) -> Console:
@@ -234,7 +242,7 @@ def batch_to_csv(result: BatchResult) -> str:
     out = result.rows.copy()
     for col in out.columns:
         out[col] = pd.Series([csv_cell(clean(v, col.rsplit(".", 1)[-1])) for v in out[col]], dtype=object)
-    return out.to_csv(index=False, lineterminator="\n")
+    return csv_text(out)
 
 
 def csv_cell(value):
@@ -300,7 +308,7 @@ def tender_to_csv(result: TenderResult) -> str:
         parts = record.pop("components")
         record.pop("planned_components", None)
         rows.append(record | {f"cost.{k}": v for k, v in parts.items()})
-    return pd.DataFrame(rows).to_csv(index=False, lineterminator="\n")
+    return csv_text(pd.DataFrame(rows))
 
 
 def signed(x: float) -> str:
@@ -365,7 +373,9 @@ PLANNED_COLUMNS = ["visit_id", "worker_id", "client_id", "start", "end", "window
 
 
 def planned_csv(planned: pd.DataFrame) -> str:
-    """The planned rota in the rota format, so ``carerota audit`` reads it back unchanged."""
+    """The planned rota in the rota format, so ``carerota audit`` reads it back unchanged. Its ids are
+    written as the rota gave them, not made spreadsheet-safe (csv_text): a quoted id would no longer
+    match the clients and workers files, and the rota itself already held it as it is."""
     out = planned[PLANNED_COLUMNS].copy()
     for col in ("start", "end", "window_start", "window_end"):
         out[col] = iso_local(out[col])
@@ -396,7 +406,7 @@ def plan_to_csv(result: PlanResult) -> str:
     out = result.comparison[["metric", "before", "after"]].copy()
     for col in ("before", "after"):
         out[col] = pd.Series([clean(v, m) for m, v in zip(out["metric"], out[col])], dtype=object)
-    return out.to_csv(index=False, lineterminator="\n")
+    return csv_text(out)
 
 
 def show(value, kind: str) -> str:
@@ -480,7 +490,7 @@ def layout_to_json(layout: Layout) -> str:
 
 
 def layout_to_csv(layout: Layout) -> str:
-    return pd.DataFrame(layout_records(layout)).to_csv(index=False, lineterminator="\n")
+    return csv_text(pd.DataFrame(layout_records(layout)))
 
 
 def render_layout(layout: Layout, console: Console) -> None:
@@ -520,7 +530,7 @@ def schema_rows(kind: str | None) -> list[dict]:
 
 
 def schema_to_csv(kind: str | None) -> str:
-    return pd.DataFrame(schema_rows(kind)).to_csv(index=False, lineterminator="\n")
+    return csv_text(pd.DataFrame(schema_rows(kind)))
 
 
 def render_schema(kind: str | None, console: Console) -> None:
@@ -592,12 +602,12 @@ def render_postcode_table(record: dict, console: Console, title: str) -> None:
 def record_to_csv(record: dict) -> str:
     """One record as a one-row CSV (lists joined by ' | ')."""
     flat = {k: " | ".join(v) if isinstance(v, list) else v for k, v in record.items()}
-    return pd.DataFrame([flat]).to_csv(index=False, lineterminator="\n")
+    return csv_text(pd.DataFrame([flat]))
 
 
 def lookup_to_csv(found: pd.DataFrame) -> str:
     """Coordinates to ONS's 6 decimals (not rounded like hours and money)."""
-    return found.to_csv(index=False, lineterminator="\n", float_format="%.6f")
+    return csv_text(found, float_format="%.6f")
 
 
 def lookup_to_json(found: pd.DataFrame, attribution: list[str]) -> str:
@@ -617,3 +627,54 @@ def render_lookup(found: pd.DataFrame, attribution: list[str], console: Console)
     console.print(table)
     for line in attribution:
         console.print(Text(line, style="dim"))
+
+
+# --- anonymise -------------------------------------------------------------------------------------
+
+def anonymised_record(result: Anonymised, written: dict, lookup) -> dict:
+    """What ``carerota anonymise`` wrote and how, for people and scripts alike."""
+    rota = result.rota
+    record = {
+        "files": {name: str(path) for name, path in written.items()},
+        "lookup": str(lookup) if lookup is not None else None,
+        "visits": len(rota),
+        "workers": int(rota["worker_id"].nunique()),
+        "clients": int(rota["client_id"].nunique()),
+        "locations": result.locations,
+        "journeys": len(result.travel) if result.travel is not None else None,
+        "tolerance_minutes": result.tolerance_minutes,
+        "displacement_m": list(result.displacement_m) if result.displacement_m else None,
+        "max_change_minutes": result.max_change_minutes,
+        "kept": {name: list(frame.columns) for name, frame in
+                 (("rota", rota), ("clients", result.clients), ("workers", result.workers),
+                  ("payslips", result.payslips)) if frame is not None},
+        "dropped": result.dropped,
+        "audit_command": audit_command(written),
+        "notes": result.notes,
+    }
+    return clean(record)
+
+
+def anonymised_to_json(result: Anonymised, written: dict, lookup) -> str:
+    return json.dumps({"carerota_version": __version__} | anonymised_record(result, written, lookup),
+                      indent=2, ensure_ascii=False) + "\n"
+
+
+def render_anonymised(result: Anonymised, written: dict, lookup, console: Console) -> None:
+    r = anonymised_record(result, written, lookup)
+    console.print(Text(f"{plural(r['visits'], 'row')} by {plural(r['workers'], 'worker')} to "
+                       f"{plural(r['clients'], 'client')}: ids replaced by keyed pseudonyms.", style="bold"))
+    for name, path in r["files"].items():
+        dropped = r["dropped"].get(name)
+        console.print(Text(f"  wrote {path}" + (f"  (not copied: {', '.join(dropped)})" if dropped else "")))
+    if r["lookup"]:
+        console.print(Text(f"  wrote {r['lookup']}  (ids and pseudonyms: keep it with the key, never share it)"))
+    if r["locations"] == "matrix":
+        console.print(Text(f"Client homes replaced by the travel times of {plural(r['journeys'] or 0, 'journey')}."))
+    else:
+        low, high = r["displacement_m"]
+        console.print(Text(f"Client homes moved {low:.0f} to {high:.0f} m; no journey changes by more than "
+                           f"{r['max_change_minutes']:.2f} minutes (tolerance {r['tolerance_minutes']:g})."))
+    for note in r["notes"]:
+        console.print(Text(note, style="dim"))
+    console.print(Text("Audit them: " + r["audit_command"]))

@@ -130,6 +130,7 @@ TRAVEL_MATRIX = {
     "to_client": Column("text", "Client the leg ends at.", ("to", "destination"), required=True),
     "minutes": Column("number", "Travel time.", ("travel_minutes", "duration_minutes"), required=True, unit="minutes"),
     "km": Column("number", "Road distance (for mileage).", ("distance_km",), unit="km"),
+    "mode": Column("mode", "The travel mode the row is for; blank, or no column: every mode.", ("travel_mode",)),
 }
 
 FILES = {"rota": ROTA, "clients": CLIENTS, "workers": WORKERS, "payslips": PAYSLIPS,

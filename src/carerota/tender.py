@@ -26,6 +26,7 @@ from carerota.config import with_travel_matrix
 from carerota.load import Rota, load_clients, load_rota, load_workers
 from carerota.read import Reading, read_text
 from carerota.rates import WageFloor, floor_rates
+from carerota.travel import matrix_values
 from carerota.worktime import FIRST
 
 KM_PER_MILE = 1.609344
@@ -180,10 +181,7 @@ def leg_miles(timeline: pd.DataFrame, settings: AuditSettings) -> np.ndarray:
         pos = np.flatnonzero(counted)
         clients = timeline["client_id"].to_numpy()
         frm, to = clients[timeline["prev_pos"].to_numpy()[pos]], clients[pos]
-        table = matrix["km"]
-        found = table.reindex(pd.MultiIndex.from_arrays([frm, to])).to_numpy(dtype="float64")
-        back = table.reindex(pd.MultiIndex.from_arrays([to, frm])).to_numpy(dtype="float64")
-        found = np.where(np.isnan(found), back, found)
+        found = matrix_values(matrix["km"], frm, to, timeline["travel_mode"].to_numpy()[pos])
         take = ~np.isnan(found) & (frm != to)
         km[pos[take]] = found[take]
     return km / KM_PER_MILE

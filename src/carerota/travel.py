@@ -63,15 +63,11 @@ def leg_minutes(legs: pd.DataFrame, model: TravelModel, source: str) -> tuple[np
     same = (legs["from_client"] == legs["to_client"]).to_numpy()
     minutes[same], how[same] = 0.0, "same home"
     if model.matrix is not None and n:
-        table = model.matrix["minutes"]
-        for a, b in (("from_client", "to_client"), ("to_client", "from_client")):
-            todo = np.isnan(minutes)
-            if not todo.any():
-                break
-            key = pd.MultiIndex.from_arrays([legs[a].to_numpy()[todo], legs[b].to_numpy()[todo]])
-            found = table.reindex(key).to_numpy()
-            idx = np.flatnonzero(todo)[~np.isnan(found)]
-            minutes[idx], how[idx] = found[~np.isnan(found)], "matrix"
+        todo = np.isnan(minutes)
+        found = matrix_values(model.matrix["minutes"], legs["from_client"].to_numpy()[todo],
+                              legs["to_client"].to_numpy()[todo], legs["mode"].to_numpy()[todo])
+        idx = np.flatnonzero(todo)[~np.isnan(found)]
+        minutes[idx], how[idx] = found[~np.isnan(found)], "matrix"
     todo = np.isnan(minutes)
     if todo.any():
         part = legs.loc[todo]
@@ -84,6 +80,21 @@ def leg_minutes(legs: pd.DataFrame, model: TravelModel, source: str) -> tuple[np
         km = distance_km(part["from_lat"], part["from_lon"], part["to_lat"], part["to_lon"])
         minutes[todo] = km * circuity / speed * 60
     return minutes, how
+
+
+def matrix_values(column: pd.Series, frm, to, mode) -> np.ndarray:
+    """A travel-matrix column (minutes or km) for each leg, NaN where the matrix lacks it. The leg's
+    own direction is looked up first, then the way back; in each, the row for the leg's mode before
+    a row for every mode (mode "")."""
+    found = np.full(len(frm), np.nan)
+    for a, b in ((frm, to), (to, frm)):
+        for m in (mode, np.full(len(frm), "", dtype=object)):
+            todo = np.isnan(found)
+            if not todo.any():
+                return found
+            key = pd.MultiIndex.from_arrays([np.asarray(a)[todo], np.asarray(b)[todo], np.asarray(m)[todo]])
+            found[todo] = column.reindex(key).to_numpy(dtype="float64")
+    return found
 
 
 def missing_locations(legs: pd.DataFrame, source: str) -> InputError:
