@@ -6,7 +6,7 @@ Nothing here prints or knows about the command line; ``carerota.report`` renders
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -92,6 +92,17 @@ def attributions(rota: Rota, tables: list[pd.DataFrame]) -> list[str]:
 def clients_with_two_homes(visits: pd.DataFrame) -> list[str]:
     distinct = visits.groupby("client_id")[["lat", "lon"]].nunique().max(axis=1)
     return sorted(distinct.index[distinct > 1].astype(str))
+
+
+def with_locations(result: AuditResult) -> AuditResult:
+    """The result with each client's home (the one the audit used: its first in visit order) as
+    ``lat`` and ``lon`` on its continuity row. Reports leave homes out unless asked: they are
+    personal data, and a finding is evidence without them."""
+    homes = result.timeline[["lat", "lon"]].groupby(result.timeline["client_id"].to_numpy()).first()
+    clients = result.clients.copy()
+    ids = clients["client_id"].to_numpy(dtype=object)
+    clients["lat"], clients["lon"] = homes["lat"].reindex(ids).to_numpy(), homes["lon"].reindex(ids).to_numpy()
+    return replace(result, clients=clients)
 
 
 def audit(

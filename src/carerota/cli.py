@@ -23,7 +23,7 @@ import typer
 from carerota import __version__, html_report, report
 from carerota import postcodes as postcode_tables
 from carerota.anonymise import KeyFileError, anonymise, anonymised_paths, read_key
-from carerota.audit import CHECKS, AuditSettings, audit
+from carerota.audit import CHECKS, AuditSettings, audit, with_locations
 from carerota.batch import BatchFile, audit_files, expand, is_manifest, read_manifest
 from carerota.config import SETTINGS, SettingError, audit_settings, read_policy, resolve, with_travel_matrix
 from carerota.errors import InputError, Problem
@@ -309,6 +309,9 @@ def audit_command(
     fmt: Format = FORMAT_OPTION,
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout."),
     html: Optional[Path] = HTML_OPTION,
+    include_locations: bool = typer.Option(
+        False, "--include-locations",
+        help="Add each client's home (lat, lon) to the JSON report's clients. Left out by default: personal data."),
     top: int = typer.Option(20, "--top", help="Rows per table in the terminal report (0 for all)."),
     encoding: str = ENCODING_OPTION,
     delimiter: Optional[str] = DELIMITER_OPTION,
@@ -340,6 +343,8 @@ def audit_command(
             )
 
     report.print_notes(err, result.notes)
+    if include_locations:
+        result = with_locations(result)
     if html is not None:
         write_output(html_report.audit_page(result, loaded.name), html)
     if fmt is Format.json:

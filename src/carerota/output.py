@@ -40,12 +40,16 @@ def clean(value, key: str = ""):
     return value
 
 
+COORDINATES = {"lat", "lon"}
+
+
 def rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    """Output rounding, vectorised: money to the penny, other floats to 4 places, dates as text."""
+    """Output rounding, vectorised: money to the penny, coordinates to 6 places (as the inputs give
+    them, about 0.1 m), other floats to 4 places, dates as text."""
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(2 if col in MONEY else 4)
+            out[col] = out[col].round(2 if col in MONEY else 6 if col in COORDINATES else 4)
         elif pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = iso_local(out[col])
         elif len(out) and isinstance(out[col].iloc[0], date):
