@@ -9,9 +9,7 @@ from __future__ import annotations
 import csv
 import glob
 import io
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -26,6 +24,7 @@ from carerota.config import SETTINGS, SettingError, audit_settings, coerce, reso
 from carerota.errors import InputError, Problem, Problems
 from carerota.findings import RULES, join
 from carerota.load import Rota, load_clients, load_payslips, load_rota, load_workers, rota_from_table
+from carerota.processes import in_processes
 from carerota.read import Reading, Table, read_table, read_text
 
 STATUSES = ("ok", "findings", "error")
@@ -346,10 +345,8 @@ def audit_files(files: list[BatchFile], jobs: int = 0,
         for task in tasks:
             done(task, audit_group([files[i] for i in task]))
     else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(audit_group, [files[i] for i in task]): task for task in tasks}
-            for future in as_completed(futures):
-                done(futures[future], future.result())
+        for k, rows in in_processes(audit_group, [[files[i] for i in task] for task in tasks], workers):
+            done(tasks[k], rows)
     ordered = [results[i] for i in range(len(files))]
     rows = pd.DataFrame([row for row, _ in ordered], columns=COLUMNS, dtype=object)
     return BatchResult(rows, [summary for _, summary in ordered])

@@ -11,9 +11,7 @@ continuity code on both rotas, with the same teams, so the two columns are compa
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -24,6 +22,7 @@ from carerota import rates
 from carerota.audit import AuditSettings, audit, locate
 from carerota.checks.continuity import ContinuityPolicy, client_continuity
 from carerota.load import LOCAL_TZ, WEEKDAYS, Rota, availability
+from carerota.processes import in_processes
 from carerota.pay import age_and_london
 from carerota.routing import RoutingProblem, SearchSettings, Solution, Sync, Vehicle, solve
 from carerota.travel import distance_km, leg_minutes
@@ -296,12 +295,10 @@ def solve_days(days: list[DayProblem], search: SearchSettings, jobs: int,
             if progress:
                 progress(day.day)
         return results
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(solve_day, (day, search)) for day in days]
-        for future in as_completed(futures):
-            results.append(future.result())
-            if progress:
-                progress(results[-1][0].day)
+    for _, result in in_processes(solve_day, [(day, search) for day in days], workers):
+        results.append(result)
+        if progress:
+            progress(result[0].day)
     return sorted(results, key=lambda r: r[0].day)
 
 
