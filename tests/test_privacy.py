@@ -87,3 +87,11 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
     assert proc.returncode == 130
     assert b"Traceback" not in err
     assert target.read_text() == "the old report\n"
+
+
+def test_work_in_processes_comes_back_by_index_and_errors_stop_it():
+    from carerota.processes import in_processes
+
+    assert sorted(in_processes(abs, [-1, 2, -3], 2)) == [(0, 1), (1, 2), (2, 3)]
+    with pytest.raises(ValueError):
+        list(in_processes(int, ["1", "x", "3", "4"], 2))
