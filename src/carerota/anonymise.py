@@ -355,6 +355,7 @@ def displace(result: Anonymised, rota: Rota, clients: pd.DataFrame | None, legs:
         raise ValueError(f"could not move the homes within {tolerance:g} minutes")
 
     lat, lon = shifted(step, visits["client_id"], visits["lat"], visits["lon"])
+    result.dropped["rota"] = [c for c in result.dropped["rota"] if c not in ("lat", "lon")]
     result.rota["lat"] = np.where(np.isnan(lat), "", np.char.mod("%.6f", np.nan_to_num(lat)))
     result.rota["lon"] = np.where(np.isnan(lon), "", np.char.mod("%.6f", np.nan_to_num(lon)))
     moved_m = step["km"].to_numpy() * 1000
