@@ -5,6 +5,18 @@ or the user's own column mapping.
 Everything is read as text (pyarrow's CSV reader, only the columns needed) and typed later, column
 by column, so that every bad cell can be reported with its file, row and column. Row numbers are the
 line numbers a text editor or spreadsheet shows (the header is row 1).
+
+Limits keep a huge, endless or hostile input to a quick, clear error rather than a machine out of
+memory. A county's rota is about a million visits (120 MB of CSV, 1.5 GB of memory to audit), so:
+
+- ``MAX_ROWS``: 10 million rows a file, ten counties; a larger rota is split (by month or area) and
+  the parts audited together with ``carerota batch``. Counted as the bytes stream in, so a file of a
+  billion rows stops in a second.
+- ``MAX_BYTES``: 4 GiB a file (room for 10 million wide rows), checked before a file is read and as
+  stdin or a pipe streams in, so endless input (``/dev/zero``) stops too.
+- ``MAX_ROW_BYTES``: 4 MiB a row, pyarrow's block size (a row must fit in one block).
+- ``MAX_CELL_BYTES``: 1 MiB a cell read (a spreadsheet cell holds at most 32,767 characters).
+- ``MAX_HEADER_BYTES``: 64 KiB for the header row.
 """
 
 from __future__ import annotations
@@ -12,13 +24,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+import stat
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from carerota.errors import InputError, Problem, Problems
@@ -29,7 +45,26 @@ from carerota.schema import FILES, PROFILES, Column, Profile, detect_profile, ke
 CP1252_TEXT = set("£€‘’“”–—…•°·×½¼¾©®™\u00a0"
                   "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝßœŒšŠžŽŸ")
 SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # xlsx/xlsm/ods (zip), xls (OLE2)
+COMPRESSED_MAGIC = {b"\x1f\x8b": "gzip", b"\xfd7zXZ\x00": "xz", b"(\xb5/\xfd": "zstd", b"7z\xbc\xaf\x27\x1c": "7-Zip",
+                    b"BZh91AY&SY": "bzip2"}
+BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+MAX_ROWS = 10_000_000
+MAX_BYTES = 4 << 30
+MAX_ROW_BYTES = 4 << 20
+MAX_CELL_BYTES = 1 << 20
+MAX_HEADER_BYTES = 64 << 10
+READ_BLOCK = 16 << 20  # stdin and pipes are read this much at a time, counting rows
+SPLIT_HINT = "Split the rota (by month or by area) and audit the parts together: carerota batch 'part-*.csv'."
+
+
+def size(n: float) -> str:
+    """Bytes as a person reads them: 64 KiB, 10.0 MiB, 4 GiB."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{n:g} bytes"
 
 
 @dataclass(frozen=True)
@@ -100,35 +135,66 @@ def display_name(source: str | Path) -> str:
     return "<stdin>" if str(source) == "-" else str(source)
 
 
-def read_bytes(source: str | Path) -> bytes:
+def read_bytes(source: str | Path, encoding: str = "auto") -> bytes:
+    """The bytes of a file or stdin. A file over MAX_BYTES fails before it is read; stdin, a pipe or
+    a device is read a block at a time and stops at the limits, or at once if it is not text."""
     if str(source) == "-":
-        return sys.stdin.buffer.read()
+        return read_stream(sys.stdin.buffer, "<stdin>", encoding)
     path = Path(source)
     if path.is_dir():
         raise InputError(Problem(str(path), "expected a CSV or spreadsheet file, found a folder"))
     try:
-        return path.read_bytes()
+        with path.open("rb") as stream:
+            info = os.fstat(stream.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return read_stream(stream, str(path), encoding)
+            if info.st_size > MAX_BYTES:
+                head = stream.read(MAX_ROW_BYTES)
+                estimate = info.st_size * head.count(b"\n") // len(head)
+                rows = f", about {estimate:,} rows" if estimate else ""
+                raise InputError(Problem(str(path), f"expected a file of at most {size(MAX_BYTES)}; it is "
+                                         f"{size(info.st_size)}{rows}"), hint=SPLIT_HINT)
+            return stream.read()
     except FileNotFoundError:
         raise InputError(Problem(str(path), "file not found")) from None
     except OSError as err:
         raise InputError(Problem(str(path), f"cannot be read: {err.strerror}")) from None
 
 
+def read_stream(stream, name: str, encoding: str) -> bytes:
+    """All of a stream of unknown length, stopped past MAX_ROWS lines or MAX_BYTES (an endless input),
+    or after its first block when that is neither a spreadsheet nor text (``/dev/zero``)."""
+    blocks, total, lines = [], 0, 0
+    while block := stream.read(READ_BLOCK):
+        if not blocks and not is_spreadsheet(name, block):
+            check_text(block, name, encoding)
+        blocks.append(block)
+        total += len(block)
+        lines += block.count(b"\n")
+        if lines > MAX_ROWS + 1:
+            raise too_many_rows(name, f"stopped reading at row {MAX_ROWS + 2:,}")
+        if total > MAX_BYTES:
+            raise InputError(Problem(name, f"expected at most {size(MAX_BYTES)}; stopped reading there (is the "
+                                     "input endless?)"), hint=SPLIT_HINT)
+    return b"".join(blocks)
+
+
+def too_many_rows(name: str, found: str) -> InputError:
+    return InputError(Problem(name, f"expected at most {MAX_ROWS:,} rows after the header; {found}"), hint=SPLIT_HINT)
+
+
 def decode(data: bytes, name: str, encoding: str = "auto") -> tuple[bytes, str]:
     """UTF-8 bytes without a BOM, and the encoding they were read as.
 
-    ``auto`` takes a BOM's word (UTF-8 or UTF-16), else UTF-8, else Windows-1252 when every
+    ``auto`` takes a BOM's word (UTF-8, UTF-16 or UTF-32), else UTF-8, else Windows-1252 when every
     non-ASCII character is one a UK export plausibly holds (£, curly quotes, accented letters);
     otherwise the row and column of the first byte that is not text are named.
     """
     wanted = encoding.lower().replace("-", "").replace("_", "")
-    if wanted in ("auto", "utf16") and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return recode(data, name, "utf-16"), "UTF-16"
-    if b"\x00" in data[:65536]:
-        raise InputError(
-            Problem(name, "looks like a binary file (it contains NUL bytes), expected CSV text"),
-            hint="Export the rota as CSV (comma-separated values) or .xlsx from your rostering system.",
-        )
+    for bom, codec in BOMS:
+        if wanted in ("auto", codec.replace("-", "")) and data.startswith(bom):
+            return recode(data, name, codec), codec.upper()
+    check_text(data, name, encoding)
     if wanted not in ("auto", "utf8", "utf8sig"):
         return recode(data, name, encoding), encoding
     if data.startswith(b"\xef\xbb\xbf"):
@@ -145,11 +211,26 @@ def decode(data: bytes, name: str, encoding: str = "auto") -> tuple[bytes, str]:
             text = None
         if text is not None and all(c in CP1252_TEXT for c in set(text) if ord(c) > 127):
             return text.encode("utf-8"), "Windows-1252"
-    row, column = where_is(data, first_bad)
+    row, column = where_is(data, name, first_bad)
     raise InputError(
         Problem(name, f"expected UTF-8 text, found the byte 0x{data[first_bad]:02x}", row, column),
         hint="Save the file as UTF-8, or give its encoding, e.g. --encoding cp1252.",
     )
+
+
+def check_text(data: bytes, name: str, encoding: str) -> None:
+    """Fail on the first bytes of a compressed or binary file (NUL bytes, which text in an 8-bit
+    encoding or UTF-8 never holds)."""
+    kind = next((kind for magic, kind in COMPRESSED_MAGIC.items() if data.startswith(magic)), None)
+    if kind:
+        raise InputError(Problem(name, f"is compressed ({kind}), expected CSV text or a spreadsheet"),
+                         hint="Decompress it first (e.g. gunzip, unxz, unzstd) and give the file inside.")
+    wide = encoding.lower().replace("-", "").replace("_", "").startswith(("utf16", "utf32"))
+    if b"\x00" in data[:65536] and not wide and not data.startswith(tuple(bom for bom, _ in BOMS)):
+        raise InputError(
+            Problem(name, "looks like a binary file (it contains NUL bytes), expected CSV text"),
+            hint="Export the rota as CSV (comma-separated values) or .xlsx from your rostering system.",
+        )
 
 
 def recode(data: bytes, name: str, encoding: str) -> bytes:
@@ -158,23 +239,27 @@ def recode(data: bytes, name: str, encoding: str) -> bytes:
     except LookupError:
         raise InputError(Problem(name, f"unknown encoding {encoding!r}")) from None
     except UnicodeDecodeError as err:
-        row, column = where_is(data, err.start)
+        row, column = where_is(data, name, err.start)
         raise InputError(Problem(name, f"expected {encoding} text, found the byte 0x{data[err.start]:02x}",
                                  row, column)) from None
 
 
-def header_fields(data: bytes, delimiter: str | None = None) -> tuple[str, list[str]]:
-    """The delimiter and the column names of the first line."""
-    end = data.find(b"\n")
-    first_line = (data if end < 0 else data[:end]).decode("utf-8", errors="replace").rstrip("\r")
+def header_fields(data: bytes, name: str, delimiter: str | None = None) -> tuple[str, list[str]]:
+    """The delimiter and the column names of the first line, which ends (as pyarrow ends lines) at
+    a line feed or a carriage return."""
+    ends = [i for i in (data.find(b"\n", 0, MAX_HEADER_BYTES), data.find(b"\r", 0, MAX_HEADER_BYTES)) if i >= 0]
+    if not ends and len(data) > MAX_HEADER_BYTES:
+        raise InputError(Problem(name, f"expected a header row naming the columns; the first line is longer "
+                                 f"than {size(MAX_HEADER_BYTES)}", 1))
+    first_line = data[:min(ends, default=len(data))].decode("utf-8", errors="replace")
     delimiter = delimiter or sniff_delimiter(first_line)
     return delimiter, next(csv.reader([first_line], delimiter=delimiter), [])
 
 
-def where_is(data: bytes, offset: int) -> tuple[int, str | None]:
+def where_is(data: bytes, name: str, offset: int) -> tuple[int, str | None]:
     """Row and column holding a byte offset (columns counted by separators, ignoring quotes)."""
     row = data.count(b"\n", 0, offset) + 1
-    delimiter, names = header_fields(data)
+    delimiter, names = header_fields(data, name)
     line_start = data.rfind(b"\n", 0, offset) + 1
     position = data[line_start:offset].count(delimiter.encode())
     return row, names[position] if position < len(names) else None
@@ -261,24 +346,34 @@ def choose_profile(header: list[str], kind: str, wanted: str, name: str) -> Prof
     return PROFILES[wanted]
 
 
-def one_line_per_record(text: bytes, records: int) -> bool:
-    """Whether every line after the header is a record (no blank lines to number around): one count
-    of newlines, where finding blank lines costs a scan of the whole file."""
-    return text.count(b"\n") + (not text.endswith(b"\n")) == records + 1
-
-
-def record_lines(text: bytes) -> np.ndarray | None:
-    """Line numbers of the non-blank lines (pyarrow skips blank ones), or None when there are none."""
-    if b"\n\n" not in text and b"\n\r\n" not in text:
-        return None
+def record_starts(text: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The line number and byte offset where each record starts (the header first), as pyarrow
+    splits records: a line ends at LF, CR LF or a lone CR, a blank line is skipped, and a line end
+    inside quotes continues the record. Quotes are paired by counting (a quote inside a quoted cell is
+    doubled), so a stray quote in an unquoted cell misleads it: callers check the count."""
     buf = np.frombuffer(text, dtype=np.uint8)
-    ends = np.flatnonzero(buf == ord("\n"))
+    lf = np.flatnonzero(buf == ord("\n"))
+    cr = np.flatnonzero(buf == ord("\r"))
+    lone_cr = cr[buf[np.minimum(cr + 1, len(buf) - 1)] != ord("\n")]
+    ends = np.sort(np.concatenate((lf, lone_cr)))
     starts = np.concatenate(([0], ends + 1))
-    stops = np.concatenate((ends, [len(buf)]))
-    length = stops - starts
-    has_cr = (length == 1) & (buf[np.minimum(starts, len(buf) - 1)] == ord("\r"))
-    blank = (length == 0) | has_cr
-    return np.flatnonzero(~blank) + 1
+    length = np.concatenate((ends, [len(buf)])) - starts
+    blank = (length == 0) | ((length == 1) & (buf[np.minimum(starts, len(buf) - 1)] == ord("\r")))
+    quotes = np.flatnonzero(buf == ord('"'))
+    in_quotes = np.concatenate(([False], np.searchsorted(quotes, ends) % 2 == 1))
+    first = ~blank & ~in_quotes
+    return np.flatnonzero(first) + 1, starts[first]
+
+
+def record_lines(text: bytes, newlines: int, records: int) -> np.ndarray:
+    """The line number of each of ``records`` records (the header first). One count of line feeds
+    usually shows one line a record; else the records are found line by line (blank lines, lone CRs,
+    line breaks in quoted cells), and where that count disagrees with pyarrow's too they are numbered
+    as a spreadsheet numbers them."""
+    if newlines + (not text.endswith(b"\n")) == records:
+        return np.arange(1, records + 1)
+    lines = record_starts(text)[0]
+    return lines if len(lines) == records else np.arange(1, records + 1)
 
 
 def is_spreadsheet(name: str, data: bytes) -> bool:
@@ -304,10 +399,30 @@ def cell_text(value) -> str:
     return "" if value is None else str(value)
 
 
+def check_archive(data: bytes, name: str) -> None:
+    """A zip must be a workbook (xlsx, ods) that unpacks to at most MAX_BYTES: a zipped CSV is named as
+    such, and a zip bomb stops before it is unpacked."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile:
+        return  # calamine names what is wrong with it
+    names = sorted(m.filename for m in members)
+    if not {"[Content_Types].xml", "mimetype"} & set(names):
+        raise InputError(Problem(name, "is a zip archive (of " + ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+                                 + "), expected CSV text or a spreadsheet"),
+                         hint="Unzip it and give the file inside.")
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_BYTES:
+        raise InputError(Problem(name, f"expected a workbook of at most {size(MAX_BYTES)} unpacked; it unpacks to "
+                                 f"{size(unpacked)}"), hint=SPLIT_HINT)
+
+
 def read_sheet(data: bytes, name: str, sheet: str | None) -> tuple[list[str], list[list[str]], int, list[str]]:
     """(header, data rows as text, the header's row number, notes) of one sheet of a workbook."""
     from python_calamine import CalamineWorkbook  # only spreadsheets need it
 
+    if data.startswith(b"PK\x03\x04"):
+        check_archive(data, name)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:  # calamine raises its own error types for every kind of corrupt file
@@ -323,7 +438,10 @@ def read_sheet(data: bytes, name: str, sheet: str | None) -> tuple[list[str], li
         raise InputError(Problem(name, f"has no sheet {sheet!r}; its sheets are " + ", ".join(map(repr, names))))
     if chosen is None:
         raise InputError(Problem(name, "expected a sheet of visits; the workbook has none"))
-    rows = [[cell_text(v) for v in row] for row in book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)]
+    cells = book.get_sheet_by_name(chosen)
+    if cells.total_height > MAX_ROWS + 1:
+        raise too_many_rows(name, f"the sheet {chosen!r} has {cells.total_height:,} rows")
+    rows = [[cell_text(v) for v in row] for row in cells.to_python(skip_empty_area=False)]
     notes = [f"{name}: read the sheet {chosen!r} (of {len(names)}; choose another with --sheet)."] if len(names) > 1 else []
     first = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
     if first is None:
@@ -347,7 +465,7 @@ class Source:
 
 def open_source(source: str | Path, reading: Reading) -> Source:
     name = display_name(source)
-    data = read_bytes(source)
+    data = read_bytes(source, reading.encoding)
     if is_spreadsheet(name, data):
         header, body, header_row, notes = read_sheet(data, name, reading.sheet)
         return Source(name, header, header_row, body=body, notes=notes)
@@ -355,7 +473,10 @@ def open_source(source: str | Path, reading: Reading) -> Source:
     notes = []
     if encoding not in ("UTF-8", reading.encoding):
         notes.append(f"{name}: read as {encoding} text (give --encoding to choose another).")
-    delimiter, header = header_fields(data, delimiter_for(name, reading.delimiter)) if data and not data.isspace() else (",", [])
+    if b"\n" not in data and b"\r" in data:  # lone carriage returns end the lines (old Mac exports)
+        data = data.replace(b"\r", b"\n")
+    delimiter, header = (header_fields(data, name, delimiter_for(name, reading.delimiter))
+                         if data and not data.isspace() else (",", []))
     return Source(name, header, 1, encoding, delimiter, data, notes=notes)
 
 
@@ -363,8 +484,9 @@ def match_header(opened: Source, kind: str, reading: Reading, what: str = "row"
                  ) -> tuple[Profile | None, dict[str, int], list[HeaderMatch], list[Problem]]:
     """The profile, field positions, per-column matches and problems of an opened file's header."""
     if not any(h.strip() for h in opened.header):
+        found = "row 1 is blank" if opened.data and not opened.data.isspace() else "the file is empty"
         raise InputError(Problem(
-            opened.name, f"expected a header row naming the columns, then one row per {what}; the file is empty", 1))
+            opened.name, f"expected a header row naming the columns, then one row per {what}; {found}", 1))
     profile = choose_profile(opened.header, kind, reading.profile, opened.name)
     found, matches, problems = match_columns(opened.header, FILES[kind], opened.name,
                                              mapping=reading.mapping(kind), profile=profile)
@@ -444,8 +566,16 @@ def read_table(source: str | Path, kind: str, reading: Reading = Reading(), *, w
 def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
                 positions: list[int]) -> tuple[pd.DataFrame, np.ndarray]:
     """The chosen columns of a CSV as strings, and each record's line number; every row with the wrong
-    number of fields is reported."""
+    number of fields is reported, and so are rows and cells over the limits."""
+    newlines = data.count(b"\n")
+    if newlines > MAX_ROWS + 1:
+        raise too_many_rows(name, f"the file has {newlines:,} lines")
     generic = [f"c{i}" for i in range(len(header))]
+    if not newlines:  # the header alone, without a line end, which pyarrow cannot skip
+        return pd.DataFrame({generic[p]: pd.Series([], dtype="string") for p in positions}), np.array([], int)
+    # A quoted cell may hold a line break (a note typed on two lines); pyarrow then has to split its
+    # blocks by quotes, a little slower, so only files with quotes pay for it.
+    quoted = b'"' in data
 
     def parse(threads: bool, bad: list) -> pa.Table:
         def on_bad_row(row) -> str:
@@ -454,8 +584,10 @@ def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
 
         return pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=generic, skip_rows=1, use_threads=threads),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_bad_row),
+            read_options=pacsv.ReadOptions(column_names=generic, skip_rows=1, use_threads=threads,
+                                           block_size=MAX_ROW_BYTES),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
+                                             invalid_row_handler=on_bad_row),
             convert_options=pacsv.ConvertOptions(
                 include_columns=[generic[p] for p in positions],
                 column_types={generic[p]: pa.string() for p in positions},
@@ -468,26 +600,55 @@ def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
     try:
         table = parse(True, bad)
     except pa.ArrowInvalid as err:
-        raise InputError(Problem(name, f"is not a readable CSV file: {err}")) from None
-    lines = None if one_line_per_record(data, table.num_rows) else record_lines(data)
+        raise unreadable(data, name, delimiter, header, err) from None
+    lines = record_lines(data, newlines, table.num_rows + len(bad) + 1)
     if bad:
         bad = []
         parse(False, bad)  # single-threaded, so pyarrow can number the bad rows
         problems = Problems()
         for row in bad:
             number = row.number  # counts the header and skips blank lines, like ``record_lines``
-            line = int(lines[number - 1]) if lines is not None and number else number
             problems.add(Problem(
                 name, f"has {row.actual_columns} fields, expected {row.expected_columns} "
-                f"like the header", line, value=row.text[:80]))
+                f"like the header", int(lines[number - 1]) if number else None, value=row.text[:80]))
         shown = "tab" if delimiter == "\t" else f"'{delimiter}'"
         problems.hint(f"Check for missing or extra {shown} separators or unclosed quotes.")
         problems.raise_if_any()
+    rows = lines[1:]
+    problems = Problems()
+    for position, column in zip(positions, table.columns):
+        lengths = pc.binary_length(column)
+        if (pc.max(lengths).as_py() or 0) > MAX_CELL_BYTES:
+            at = pc.index(pc.greater(lengths, MAX_CELL_BYTES), True).as_py()
+            problems.add(Problem(name, f"expected a cell of at most {size(MAX_CELL_BYTES)}, found one of "
+                                 f"{size(lengths[at].as_py())}", int(rows[at]), header[position]))
+    problems.raise_if_any()
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)  # no copy later
-    rows = lines[1 : len(frame) + 1] if lines is not None else np.arange(2, len(frame) + 2)
-    return frame, np.asarray(rows)
+    return frame, rows
+
+
+def unreadable(data: bytes, name: str, delimiter: str, header: list[str], error: pa.ArrowInvalid) -> InputError:
+    """Why pyarrow could not read a file. Most often a record longer than a block (a document pasted
+    into a cell, or a quote left open), named here by its row and its longest cell; else pyarrow's words."""
+    lines, starts = record_starts(data)
+    lengths = np.diff(np.append(starts, len(data)))
+    long = np.flatnonzero(lengths > MAX_ROW_BYTES)
+    if not long.size:
+        return InputError(Problem(name, f"is not a readable CSV file: {error}"))
+    row, start, length = int(lines[long[0]]), int(starts[long[0]]), int(lengths[long[0]])
+    record = np.frombuffer(data, dtype=np.uint8, count=length, offset=start)
+    cuts = np.concatenate(([-1], np.flatnonzero(record == ord(delimiter)), [length]))
+    widest = int(np.argmax(np.diff(cuts)))
+    cell = int(np.diff(cuts)[widest]) - 1
+    open_quote = " (is a quote left open?)" if b"\n" in data[start:start + length].rstrip(b"\r\n") else ""
+    if cell > MAX_CELL_BYTES:
+        column = header[widest] if widest < len(header) else None
+        return InputError(Problem(name, f"expected a cell of at most {size(MAX_CELL_BYTES)}, found one of "
+                                  f"{size(cell)}{open_quote}", row, column))
+    return InputError(Problem(name, f"expected a row of at most {size(MAX_ROW_BYTES)}, found one of "
+                              f"{size(length)}{open_quote}", row))
 
 
 def read_text(source: str | Path, reading: Reading = Reading()) -> str:
     """A small CSV (a manifest, a bids file) as text, decoded like any input."""
-    return decode(read_bytes(source), display_name(source), reading.encoding)[0].decode("utf-8")
+    return decode(read_bytes(source, reading.encoding), display_name(source), reading.encoding)[0].decode("utf-8")
