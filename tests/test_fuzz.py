@@ -9,7 +9,9 @@ the same cases. A long run explores new cases each time:
 
     CAREROTA_FUZZ_EXAMPLES=20000 .venv/bin/python -m pytest tests/test_fuzz.py -q -p no:cacheprovider
 
-(a failure prints the ``@reproduce_failure`` blob and the smallest file found).
+(about 20 minutes per thousand examples of each of the three tests; add --hypothesis-show-statistics
+for the share of audits and input errors, and --hypothesis-seed=N to repeat a run; a failure prints
+the smallest file found and a ``@reproduce_failure`` blob).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typer.testing import CliRunner
 
 from carerota import read
 from carerota.cli import app
-from carerota.load import MAX_MONEY, load_rota
+from carerota.load import MAX_MONEY, load_clients, load_rota, load_workers
 from carerota.read import MAX_HEADER_BYTES, MAX_ROW_BYTES, READ_BLOCK, Reading
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -93,6 +95,12 @@ W01,1971-04-18,,drive,false,Mon 07:00-13:00; 2026-11-03 07:00-12:00
 W02,,19,walk,yes,daily 06:00-22:00
 """
 
+PAYSLIPS = """\
+worker_id,period_start,period_end,gross_pay,expenses
+W01,2026-11-02,2026-11-08,250.00,10
+W02,2026-11-02,2026-11-08,180.50,
+"""
+
 ABSURD = [
     "", " ", "  \t ", "0", "-0", "-1", "1e308", "-1e308", "1e-320", "inf", "-inf", "Infinity", "nan", "NaN", "NA",
     "null", "None", "99999999999999999999999999999", "9" * 400, "0x1A", "1_000", "£", "£ 12.50", "£-5", "£1,234.50",
@@ -123,14 +131,10 @@ cells = st.one_of(
 )
 
 
-def grid_of(text: str) -> list[list[str]]:
-    return [row for row in csv.reader(io.StringIO(text))]
-
-
 @st.composite
 def mutated_grid(draw, text: str) -> list[list[str]]:
     """The rows of a valid file with a few edits to cells, columns and rows."""
-    grid = grid_of(text)
+    grid = list(csv.reader(io.StringIO(text)))
     for _ in range(draw(st.sampled_from([0, 1, 1, 1, 2, 2, 3, 5]))):
         op = draw(st.sampled_from(["cell", "cell", "cell", "column", "header", "drop column", "copy column",
                                    "add column", "short row", "long row", "drop row", "copy row", "blank row",
@@ -209,6 +213,10 @@ def file_bytes(draw, text: str) -> bytes:
     return data
 
 
+# what a problem's message says about the file: what was expected, or what is missing
+EXPLAINED = ("expected", "missing required column", "two columns mean", "no location for", "cannot be both")
+
+
 class Hang(Exception):
     pass
 
@@ -244,9 +252,10 @@ def check(result, *names: str) -> None:
         message = result.stderr
         assert message.startswith("error: "), message
         assert any(name in message for name in names), message
-        for line in message.splitlines():
-            if "column '" in line and any(line.startswith((name, f"error: {name}")) for name in names):
-                assert ", row " in line, message
+        for line in message.removeprefix("error: ").splitlines():
+            if line.startswith(names):
+                assert any(words in line for words in EXPLAINED), message
+                assert ", row " in line or "column '" not in line, message
     else:
         assert "summary" in json.loads(result.stdout)
 
@@ -262,15 +271,16 @@ def test_any_rota_is_audited_or_rejected_clearly(tmp_path_factory, data):
 
 
 @FUZZ
-@given(which=st.sampled_from(["rota", "clients", "workers"]), data=st.data())
-def test_any_rota_clients_and_workers_are_audited_or_rejected_clearly(tmp_path_factory, which, data):
+@given(which=st.sampled_from(["rota", "clients", "workers", "payslips"]), data=st.data())
+def test_any_rota_clients_workers_and_payslips_are_audited_or_rejected_clearly(tmp_path_factory, which, data):
     folder = tmp_path_factory.mktemp("fuzz")
-    texts = {"rota": ROTA_NO_HOMES, "clients": CLIENTS, "workers": WORKERS}
+    texts = {"rota": ROTA_NO_HOMES, "clients": CLIENTS, "workers": WORKERS, "payslips": PAYSLIPS}
     paths = {}
     for kind, text in texts.items():
         paths[kind] = folder / f"{kind}.csv"
         paths[kind].write_bytes(data.draw(file_bytes(text)) if kind == which else text.encode())
-    result = audit(paths["rota"], "--clients", str(paths["clients"]), "--workers", str(paths["workers"]))
+    result = audit(paths["rota"], *(option for kind in ("clients", "workers", "payslips")
+                                     for option in (f"--{kind}", str(paths[kind]))))
     check(result, *map(str, paths.values()))
     event(f"exit {result.exit_code}")
 
@@ -281,6 +291,14 @@ def test_any_rota_on_stdin_is_audited_or_rejected_clearly(data):
     result = audit(Path("-"), input=data)
     check(result, "<stdin>")
     event(f"exit {result.exit_code}")
+
+
+def test_the_fuzzer_starts_from_valid_files(tmp_path):
+    for text in (ROTA, ROTA_BY_DAY):
+        assert audit(written(tmp_path, text.encode())).exit_code == 1
+    others = [(f"--{kind}", str(written(tmp_path, text.encode(), f"{kind}.csv")))
+              for kind, text in (("clients", CLIENTS), ("workers", WORKERS), ("payslips", PAYSLIPS))]
+    assert audit(written(tmp_path, ROTA_NO_HOMES.encode()), *sum(others, ())).exit_code == 1
 
 
 # --- what the fuzzer found, and the limits: one explicit example each -----------------------------
@@ -295,12 +313,14 @@ def written(tmp_path, data: bytes, name: str = "rota.csv") -> Path:
     return path
 
 
-def input_error(result, *where: str) -> str:
-    """The message of an exit-2 run, checked to name each of ``where``."""
-    check(result, *where[:1])
+def rejected(source: Path, *options: str, says: tuple[str, ...], input: bytes | None = None) -> str:
+    """The message of an audit that must end in a clear input error naming ``source``, and saying each
+    of ``says``."""
+    result = audit(source, *options, input=input)
+    check(result, "<stdin>" if str(source) == "-" else str(source))
     assert result.exit_code == 2, result.output
-    for part in where:
-        assert part in result.stderr, result.stderr
+    for words in says:
+        assert words in result.stderr, result.stderr
     return result.stderr
 
 
@@ -314,8 +334,15 @@ def test_lone_carriage_returns_among_blank_lines_are_numbered(tmp_path):
     """A lone CR (a line end to pyarrow) among blank lines gave more records than line numbers: an
     IndexError. Rows are now the lines an editor shows."""
     data = f"{HEADER}\r\n\r\n{VISIT}\r{VISIT}\r\n\r\nW1,C1,2026-11-02 10:00,soon,53.6,-1.8,12.50\r\n"
-    result = audit(written(tmp_path, data.encode()))
-    input_error(result, "row 6, column 'end'", "'soon'")
+    rejected(written(tmp_path, data.encode()), says=("row 6, column 'end'", "'soon'"))
+
+
+def test_empty_rows_of_clients_and_workers_are_reported(tmp_path):
+    """Empty rows were left out of the clients and workers files without a word, as they are not of a rota."""
+    clients = load_clients(written(tmp_path, b"client_id,lat,lon\nC1,53.6,-1.8\n,,\n", "clients.csv"))
+    workers = load_workers(written(tmp_path, b"worker_id,age\n , \nW1,30\n", "workers.csv"))
+    assert any("skipped 1 empty row(s): 3" in note for note in clients.attrs["notes"])
+    assert any("skipped 1 empty row(s): 2" in note for note in workers.attrs["notes"])
 
 
 def test_nanoseconds_are_cut_to_microseconds(tmp_path):
@@ -325,27 +352,36 @@ def test_nanoseconds_are_cut_to_microseconds(tmp_path):
     assert load_rota(path).visits.loc[0, "start"] == pd.Timestamp("2026-11-02 08:00:00.123456", tz="UTC")
 
 
+def test_a_mistyped_year_is_an_error(tmp_path):
+    """A visit or pay period in year 9999 overflowed Python's dates when pay periods were counted."""
+    path = written(tmp_path, f"{HEADER}\nW1,C1,9999-12-31 08:00,9999-12-31 09:00,53.6,-1.8,12.50\n".encode())
+    rejected(path, says=("row 2, column 'start'", "expected a date from 1999-04-01 to 2099-12-31"))
+    payslips = written(tmp_path, b"worker_id,period_start,period_end,gross_pay\nW1,2026-11-01,9999-12-31,100\n", "p.csv")
+    result = audit(written(tmp_path, f"{HEADER}\n{VISIT}\n".encode()), "--payslips", str(payslips))
+    check(result, str(payslips))
+    assert result.exit_code == 2 and f"{payslips}, row 2, column 'period_end'" in result.stderr
+
+
 def test_absurd_money_is_an_error_not_an_overflow(tmp_path):
     """£9.2e16 overflowed integer pence into a wrong total (a RuntimeWarning); money now has a ceiling."""
     path = written(tmp_path, f"{HEADER},visit_pay\n{VISIT},9.223372036854774e+16\n".encode())
-    message = input_error(audit(path), "row 2, column 'visit_pay'")
-    assert f"between 0 and {MAX_MONEY}" in message
+    rejected(path, says=("row 2, column 'visit_pay'", f"between 0 and {MAX_MONEY}"))
 
 
 def test_header_without_a_line_end_has_no_rows(tmp_path):
     """pyarrow cannot skip a header with no line end after it, and said so in its own words."""
-    input_error(audit(written(tmp_path, HEADER.encode())), "row 2: expected a visit row after the header")
+    rejected(written(tmp_path, HEADER.encode()), says=("row 2: expected a visit row after the header",))
 
 
 def test_blank_first_row_is_not_called_an_empty_file(tmp_path):
-    message = input_error(audit(written(tmp_path, f"\n{HEADER}\n{VISIT}\n".encode())), "row 1")
-    assert "row 1 is blank" in message and "empty" not in message
+    message = rejected(written(tmp_path, f"\n{HEADER}\n{VISIT}\n".encode()), says=("row 1: ", "row 1 is blank"))
+    assert "empty" not in message
 
 
 def test_header_line_over_the_limit_is_named(tmp_path):
     """A first line over 128 KiB made the csv module raise 'field larger than field limit'."""
     data = b"x" * (MAX_HEADER_BYTES + 10) + b"\n" + VISIT.encode()
-    input_error(audit(written(tmp_path, data)), "row 1", "longer than 64 KiB")
+    rejected(written(tmp_path, data), says=("row 1: ", "longer than 64 KiB"))
 
 
 def test_line_breaks_in_quoted_cells_of_a_large_file(tmp_path):
@@ -363,53 +399,50 @@ def test_a_ten_megabyte_cell_fails_fast_and_names_its_place(tmp_path):
     for cell in ("x" * 10_000_000, '"' + "x" * 10_000_000 + '"', "x" * (2 << 20)):
         data = f"{HEADER}\n{VISIT}\nW1,{cell},2026-11-02 08:00,2026-11-02 09:00,53.6,-1.8,12.50\n"
         started = time.perf_counter()
-        message = input_error(audit(written(tmp_path, data.encode())), "row 3, column 'client_id'")
-        assert "expected a cell of at most 1 MiB" in message
+        rejected(written(tmp_path, data.encode()), says=("row 3, column 'client_id'", "expected a cell of at most 1 MiB"))
         assert time.perf_counter() - started < 5
 
 
 def test_an_open_quote_is_suspected(tmp_path):
     data = f'{HEADER}\nW1,"C1,2026-11-02 08:00,2026-11-02 09:00,53.6,-1.8,12.50\n' + f"{VISIT}\n" * 200_000
-    message = input_error(audit(written(tmp_path, data.encode())), "row 2")
-    assert "is a quote left open?" in message
+    rejected(written(tmp_path, data.encode()), says=("row 2: ", "is a quote left open?"))
 
 
 def test_row_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(read, "MAX_ROWS", 5)
     data = f"{HEADER}\n" + f"{VISIT}\n" * 6
-    message = input_error(audit(written(tmp_path, data.encode())), "expected at most 5 rows", "carerota batch")
-    assert "7 lines" in message
-    input_error(audit(Path("-"), input=(data * 10).encode()), "<stdin>", "stopped reading at row 7")
+    rejected(written(tmp_path, data.encode()), says=("expected at most 5 rows", "7 lines", "carerota batch"))
+    rejected(Path("-"), input=(data * 10).encode(), says=("stopped reading at row 7",))
     assert audit(written(tmp_path, (f"{HEADER}\n" + f"{VISIT}\n" * 5).encode())).exit_code == 1
 
 
 def test_row_limit_of_a_spreadsheet(tmp_path, monkeypatch):
     monkeypatch.setattr(read, "MAX_ROWS", 5)
-    input_error(audit(EXAMPLES / "formats" / "rota.xlsx", "--sheet", "Visits"), "rota.xlsx", "expected at most 5 rows",
-                "the sheet 'Visits' has")
+    rejected(EXAMPLES / "formats" / "rota.xlsx", "--sheet", "Visits",
+             says=("expected at most 5 rows", "the sheet 'Visits' has"))
 
 
 def test_byte_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(read, "MAX_BYTES", 10_000)
     data = (f"{HEADER}\n" + f"{VISIT}\n" * 300).encode()
-    input_error(audit(written(tmp_path, data)), "expected a file of at most 9.8 KiB", "about 301 rows")
-    input_error(audit(Path("-"), input=data), "<stdin>", "stopped reading there")
-    input_error(audit(EXAMPLES / "formats" / "rota.xlsx"), "rota.xlsx", "unpacks to")
+    rejected(written(tmp_path, data), says=("expected a file of at most 9.8 KiB", "about 301 rows"))
+    rejected(Path("-"), input=data, says=("stopped reading there",))
+    rejected(EXAMPLES / "formats" / "rota.xlsx", says=("unpacks to",))
 
 
 def test_endless_binary_input_stops_at_once():
     started = time.perf_counter()
-    input_error(audit(Path("-"), input=b"\x00" * (READ_BLOCK * 2)), "<stdin>", "binary")
+    rejected(Path("-"), input=b"\x00" * (READ_BLOCK * 2), says=("binary",))
     assert time.perf_counter() - started < 5
     if Path("/dev/zero").exists():
-        input_error(audit(Path("/dev/zero")), "/dev/zero", "binary")
+        rejected(Path("/dev/zero"), says=("binary",))
 
 
 @pytest.mark.parametrize("packed,found", [(gzip.compress, "compressed (gzip)"), (lzma.compress, "compressed (xz)"),
                                           (lambda data: zipped(data), "a zip archive (of rota.csv)")])
 def test_compressed_files_are_named(tmp_path, packed, found):
     data = packed(f"{HEADER}\n{VISIT}\n".encode())
-    input_error(audit(written(tmp_path, data, "rota.csv.gz")), found)
+    rejected(written(tmp_path, data, "rota.csv.gz"), says=(found,))
 
 
 def zipped(data: bytes) -> bytes:

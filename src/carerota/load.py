@@ -25,6 +25,7 @@ from carerota.read import Reading, Table, read_table
 LOCAL_TZ = "Europe/London"
 TRAVEL_MODES = ("drive", "walk", "cycle", "transit")
 MAX_VISIT_HOURS = 24
+FIRST_DAY, LAST_DAY = "1999-04-01", "2099-12-31"  # the minimum wage's first day; a later year is mistyped
 MAX_MONEY = 100_000  # £ in one cell: a larger sum is a typo, and ten million of them still add up exactly in pence
 
 MODE_ALIASES = {
@@ -375,6 +376,7 @@ def rota_from_table(t: Table, reading: Reading = Reading()) -> Rota:
     attribution = locate_by_postcode(t, out, ("postcode", "lat", "lon"), reading, problems, notes)
     problems.raise_if_any()
 
+    check_dates(t.name, out, ("start", "end", "actual_start", "actual_end", "window_start", "window_end"), problems)
     check_times(t.name, out, "start", "end", problems, planned=True)
     check_times(t.name, out, "actual_start", "actual_end", problems, planned=False)
     check_windows(t.name, out, problems)
@@ -464,6 +466,21 @@ def locate_by_postcode(t: Table, out: pd.DataFrame, cols: tuple[str, str, str], 
     return table.attribution()
 
 
+def check_dates(name: str, frame: pd.DataFrame, cols: tuple[str, ...], problems: Problems) -> None:
+    """Times (UTC) or dates (naive) from FIRST_DAY to LAST_DAY in the UK: a year outside is mistyped,
+    and pay periods near year 9999 cannot be counted."""
+    for col in cols:
+        times = frame[col]
+        tz = LOCAL_TZ if times.dt.tz is not None else None
+        first, last = pd.Timestamp(FIRST_DAY, tz=tz), pd.Timestamp(LAST_DAY, tz=tz) + DAY
+        if not (times.min() < first or times.max() >= last):  # NaT (all blank) compares False
+            continue
+        bad = ((times < first) | (times >= last)).fillna(False).to_numpy(bool)
+        shown = times[bad].dt.tz_convert(LOCAL_TZ).dt.strftime("%Y-%m-%d %H:%M") if tz else times[bad].dt.date
+        problems.add_rows(name, frame["row"][bad], col, shown,
+                          f"expected a date from {FIRST_DAY} to {LAST_DAY} (is the year right?)")
+
+
 def check_times(name: str, visits: pd.DataFrame, start: str, end: str, problems: Problems,
                 *, planned: bool) -> None:
     """A planned visit must end after it starts and last at most a day; a check-out must not
@@ -507,6 +524,14 @@ def unique_ids(t: Table, col: str, problems: Problems) -> None:
         problems.add_rows(t.name, t.rows[dup], col, t.frame[col][dup], f"expected each {col} once")
 
 
+def skipped_note(t: Table) -> list[str]:
+    """The empty rows ``read_table`` left out, said, so that no row is lost silently."""
+    if not t.skipped_rows:
+        return []
+    rows = ", ".join(map(str, t.skipped_rows[:10])) + (" ..." if len(t.skipped_rows) > 10 else "")
+    return [f"{t.name}: skipped {len(t.skipped_rows)} empty row(s): {rows}"]
+
+
 def load_clients(source: str | Path, reading: Reading = Reading()) -> pd.DataFrame:
     """Client homes (lat, lon) and named teams, indexed by client_id."""
     t = read_table(source, "clients", reading, what="client")
@@ -522,7 +547,7 @@ def load_clients(source: str | Path, reading: Reading = Reading()) -> pd.DataFra
     attribution = locate_by_postcode(t, out, ("postcode", "lat", "lon"), reading, problems, notes)
     problems.raise_if_any()
     out = out.set_index("client_id")
-    out.attrs.update(notes=t.notes + notes, attribution=attribution)
+    out.attrs.update(notes=t.notes + skipped_note(t) + notes, attribution=attribution)
     return out
 
 
@@ -557,7 +582,7 @@ def load_workers(source: str | Path, reading: Reading = Reading()) -> pd.DataFra
                           "expected shifts such as 'Mon 07:00-13:00; Mon 17:00-21:00; 2026-11-24 08:00-12:00'")
     problems.raise_if_any()
     out = out.set_index("worker_id")
-    out.attrs.update(notes=t.notes + notes, attribution=attribution)
+    out.attrs.update(notes=t.notes + skipped_note(t) + notes, attribution=attribution)
     return out
 
 
@@ -606,6 +631,7 @@ def load_payslips(source: str | Path, reading: Reading = Reading()) -> pd.DataFr
     out["gross_pay"] = number_column(t, "gross_pay", problems, low=0, high=MAX_MONEY, required=True)
     expenses = number_column(t, "expenses", problems, low=0, high=MAX_MONEY) if "expenses" in f else None
     out["expenses"] = 0.0 if expenses is None else expenses.fillna(0)
+    check_dates(t.name, out, ("period_start", "period_end"), problems)
     problems.raise_if_any()
 
     backwards = (out["period_end"] < out["period_start"]).to_numpy()
