@@ -47,7 +47,7 @@ EXAMPLE_SECONDS = 20  # one small file; a hang is anything slower
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")  # an overflow or NaN cast is a wrong figure
 
 FUZZ = settings(
-    max_examples=LONG_RUN or 150,
+    max_examples=LONG_RUN or 120,
     derandomize=not LONG_RUN,
     database=None,
     deadline=None,
