@@ -113,62 +113,105 @@ def audit(
     payslips: pd.DataFrame | None = None,
     settings: AuditSettings | None = None,
 ) -> AuditResult:
+    """The whole audit on one machine: the per-worker steps on every worker at once, continuity on
+    every client, then the findings and summary (``carerota.dask_engine`` runs the same steps on
+    partitions of workers and of clients)."""
     s = settings or AuditSettings()
-    tables = [t for t in (clients, workers) if t is not None]
+    visits = locate(rota.visits, clients)
+    moved = clients_with_two_homes(visits) if travelled(s) else []
+    part = worker_stage(visits, workers=workers, payslips=payslips, s=s, name=rota.name, monitored=rota.monitored)
+    client_table = client_stage(part.timeline, clients, s)
+    return assemble(rota, [t for t in (clients, workers) if t is not None], moved, part, client_table, workers, s)
+
+
+def travelled(s: AuditSettings) -> bool:
+    """Whether the checks asked for need travel and working time."""
+    return "pay" in s.checks or "visits" in s.checks
+
+
+@dataclass
+class WorkerStage:
+    """What the per-worker steps give for a set of whole workers: each worker's visits in order with
+    their working time, pay per period (before the floor is applied), flagged visits and totals."""
+
+    timeline: pd.DataFrame
+    totals: dict
+    planned_times: int  # visits audited on planned times although actual times were asked for
+    legs: dict  # how travel legs were found: {"matrix": n, "estimate": n}
+    periods: pd.DataFrame | None  # worker_periods(), None when pay is not checked
+    outside: pd.DataFrame  # visits outside every payslip period
+    flags: pd.DataFrame
+
+
+def worker_stage(visits: pd.DataFrame, *, workers: pd.DataFrame | None, payslips: pd.DataFrame | None,
+                 s: AuditSettings, name: str, monitored: bool) -> WorkerStage:
+    """Working time, pay periods and visit checks: each needs all of a worker's visits and nothing
+    of any other worker's, so any set of whole workers can be audited apart (``visits`` located)."""
+    visits = visit_times(visits, use_actual=s.use_actual)
+    planned = int((~visits["used_actual"]).sum()) if s.use_actual else 0
+    legs: dict = {}
+    if travelled(s):
+        modes = workers["travel_mode"].dropna() if workers is not None else pd.Series(dtype=object)
+        visits, legs = working_time(visits, rules=s.rules, travel=s.travel, modes=modes, source=name)
+    periods, outside = None, visits.iloc[0:0]
+    if "pay" in s.checks:
+        periods, outside = worker_periods(visits, s.periods, payslips, name)
+    flags = pd.DataFrame()
+    if "visits" in s.checks:
+        flags = flag_visits(visits, s.visit_policy, monitored=monitored, travel=True)
+    return WorkerStage(visits, visit_totals(visits, s), planned, legs, periods, outside, flags)
+
+
+def client_stage(visits: pd.DataFrame, clients: pd.DataFrame | None, s: AuditSettings) -> pd.DataFrame:
+    """Continuity: needs all of a client's visits and nothing of any other client's."""
+    if "continuity" not in s.checks:
+        return pd.DataFrame(columns=CLIENT_COLUMNS)
+    return client_continuity(visits, clients, s.continuity)[CLIENT_COLUMNS]
+
+
+def assemble(rota: Rota, tables: list[pd.DataFrame], moved: list[str], part: WorkerStage,
+             client_table: pd.DataFrame, workers: pd.DataFrame | None, s: AuditSettings) -> AuditResult:
+    """The findings, notes and summary from the stages' results (merged, when they ran apart)."""
     notes = list(rota.notes) + [n for t in tables for n in t.attrs.get("notes", [])]
     attribution = attributions(rota, tables)
     if rota.skipped_rows:
         notes.append(f"{rota.name}: skipped {len(rota.skipped_rows)} empty row(s): "
                      + ", ".join(map(str, rota.skipped_rows[:10])) + (" ..." if len(rota.skipped_rows) > 10 else ""))
-    visits = visit_times(locate(rota.visits, clients), use_actual=s.use_actual)
-    if s.use_actual and (~visits["used_actual"]).any():
-        notes.append(f"{int((~visits['used_actual']).sum())} visit(s) have no complete check-in and "
+    if part.planned_times:
+        notes.append(f"{part.planned_times} visit(s) have no complete check-in and "
                      "check-out: planned times used.")
+    if moved:
+        notes.append(f"{len(moved)} client(s) have more than one location in {rota.name} "
+                     f"({', '.join(moved[:8])}{' ...' if len(moved) > 8 else ''}): the first was used.")
+    if part.legs.get("estimate"):
+        notes.append(f"{part.legs['estimate']} travel leg(s) estimated from distance (no travel matrix entry).")
 
-    travelled = "pay" in s.checks or "visits" in s.checks
-    if travelled:
-        moved = clients_with_two_homes(visits)
-        if moved:
-            notes.append(f"{len(moved)} client(s) have more than one location in {rota.name} "
-                         f"({', '.join(moved[:8])}{' ...' if len(moved) > 8 else ''}): the first was used.")
-        modes = workers["travel_mode"].dropna() if workers is not None else pd.Series(dtype=object)
-        visits, how = working_time(visits, rules=s.rules, travel=s.travel, modes=modes, source=rota.name)
-        if how.get("estimate"):
-            notes.append(f"{how['estimate']} travel leg(s) estimated from distance (no travel matrix entry).")
-
-    parts, outside = [], 0
+    parts, outside = [], len(part.outside)
     table = pd.DataFrame(columns=WORKER_COLUMNS)
-    if "pay" in s.checks:
-        wp, left_out = worker_periods(visits, s.periods, payslips, rota.name)
-        outside = len(left_out)
+    if part.periods is not None:
         if outside:
             notes.append(f"{outside} visit(s) fall outside every payslip period of their worker and are "
                          "not in the pay figures (workers: "
-                         + ", ".join(sorted(left_out["worker_id"].astype(str).unique())[:10]) + ").")
+                         + ", ".join(sorted(part.outside["worker_id"].astype(str).unique())[:10]) + ").")
         try:
-            wp = apply_floor(wp, workers, s.floor, s.as_of)
+            wp = apply_floor(part.periods, workers, s.floor, s.as_of)
         except ValueError as err:
             raise InputError(Problem(rota.name, str(err))) from None
         notes.extend(floor_notes(wp, s))
         table = worker_table(wp)
         parts.append(pay_findings(table))
-
-    flags = pd.DataFrame()
     if "visits" in s.checks:
-        flags = flag_visits(visits, s.visit_policy, monitored=rota.monitored, travel=True)
-        parts.append(flags.rename(columns={"minutes": "amount"}))
-
-    client_table = pd.DataFrame(columns=CLIENT_COLUMNS)
+        parts.append(part.flags.rename(columns={"minutes": "amount"}))
     if "continuity" in s.checks:
-        client_table = client_continuity(visits, clients, s.continuity)[CLIENT_COLUMNS]
         parts.append(continuity_findings(client_table, s.continuity))
 
     findings = findings_frame(parts)
-    summary = summarise(visits, table, client_table, findings, rota, s, travelled)
+    summary = summarise(part.totals, table, client_table, findings, s, rows_skipped=len(rota.skipped_rows),
+                        monitored=rota.monitored)
     summary["visits_outside_payslips"] = outside
     if attribution:
         summary["attribution"] = attribution
-    return AuditResult(summary, table, client_table, flags, findings, notes, visits, s)
+    return AuditResult(summary, table, client_table, part.flags, findings, notes, part.timeline, s)
 
 
 def floor_notes(wp: pd.DataFrame, s: AuditSettings) -> list[str]:
@@ -242,18 +285,48 @@ def most_faces(clients: pd.DataFrame, n: int = 5) -> list[dict]:
              "distinct_workers": int(distinct[i])} for i in top]
 
 
-def summarise(visits: pd.DataFrame, table: pd.DataFrame, clients: pd.DataFrame, findings: pd.DataFrame,
-              rota: Rota, s: AuditSettings, travelled: bool) -> dict:
+def visit_totals(visits: pd.DataFrame, s: AuditSettings) -> dict:
+    """The visit figures the summary adds up: sums, counts and extremes, so the totals of parts with
+    different workers add up to the whole (``merge_totals``)."""
+    seconds_of = {col: float(visits[col].sum()) if col in visits else None
+                  for col in ("contact_s", "travel_s", "waiting_s", "working_s")}
+    planned_min = (visits["end"] - visits["start"]).dt.total_seconds() / 60
+    short = (planned_min < s.visit_policy.min_visit).to_numpy()
+    return {
+        "visits": int(len(visits)),
+        "workers": int(visits["worker_id"].nunique()),
+        "clients": int(visits["client_id"].nunique()),
+        "duration_s": float(visits["duration_s"].sum()),
+        **seconds_of,
+        "first": visits["vstart"].min() if len(visits) else None,
+        "last": visits["vend"].max() if len(visits) else None,
+        "short": int(short.sum()),
+        "agreed_short": int((short & visits["agreed_short"].to_numpy(bool)).sum()),
+    }
+
+
+def merge_totals(parts: list[dict], clients: int) -> dict:
+    """The totals of parts holding different workers; ``clients`` is counted by the caller, as a
+    client may be visited by workers of several parts."""
+    out = {key: (None if any(p[key] is None for p in parts) else sum(p[key] for p in parts))
+           for key in parts[0] if key not in ("first", "last")}
+    out["first"] = min((p["first"] for p in parts if p["first"] is not None), default=None)
+    out["last"] = max((p["last"] for p in parts if p["last"] is not None), default=None)
+    out["clients"] = clients
+    return out
+
+
+def summarise(totals: dict, table: pd.DataFrame, clients: pd.DataFrame, findings: pd.DataFrame,
+              s: AuditSettings, *, rows_skipped: int, monitored: bool) -> dict:
     """Headline figures; shares and ratios are None where their denominator is zero or the check
     that produces them did not run."""
-    contact = float(visits["contact_s"].sum()) if travelled else float(visits["duration_s"].sum())
-    travel = float(visits["travel_s"].sum()) if travelled else None
-    waiting = float(visits["waiting_s"].sum()) if travelled else None
-    working = float(visits["working_s"].sum()) if travelled else None
+    travel_counted = travelled(s)
+    contact = totals["contact_s"] if travel_counted else totals["duration_s"]
+    travel = totals["travel_s"] if travel_counted else None
+    waiting = totals["waiting_s"] if travel_counted else None
+    working = totals["working_s"] if travel_counted else None
     pay = "pay" in s.checks
     below = ~table["compliant"].astype(bool)
-    planned_min = (visits["end"] - visits["start"]).dt.total_seconds() / 60
-    short = planned_min < s.visit_policy.min_visit
     counts = findings["rule"].value_counts()
 
     def hours(seconds: float | None) -> float | None:
@@ -264,11 +337,11 @@ def summarise(visits: pd.DataFrame, table: pd.DataFrame, clients: pd.DataFrame, 
         return int(np.round(table[col].astype(float) * 100).sum()) / 100 if pay else None
 
     return {
-        "visits": int(len(visits)),
-        "workers": int(visits["worker_id"].nunique()),
-        "clients": int(visits["client_id"].nunique()),
-        "first_visit": visits["vstart"].min().tz_convert("Europe/London").isoformat(),
-        "last_visit": visits["vend"].max().tz_convert("Europe/London").isoformat(),
+        "visits": totals["visits"],
+        "workers": totals["workers"],
+        "clients": totals["clients"],
+        "first_visit": totals["first"].tz_convert("Europe/London").isoformat(),
+        "last_visit": totals["last"].tz_convert("Europe/London").isoformat(),
         "worker_periods": int(len(table)) if pay else None,
         "worker_periods_below_floor": int(below.sum()) if pay else None,
         "workers_below_floor": int(table.loc[below, "worker_id"].nunique()) if pay else None,
@@ -278,12 +351,12 @@ def summarise(visits: pd.DataFrame, table: pd.DataFrame, clients: pd.DataFrame, 
         "working_hours": hours(working),
         "unpaid_travel_hours": float(table["unpaid_travel_hours"].sum()) if pay else None,
         "travel_share": travel / working if working else None,
-        "travel_minutes_per_contact_hour": (travel / 60) / (contact / 3600) if travelled and contact else None,
+        "travel_minutes_per_contact_hour": (travel / 60) / (contact / 3600) if travel_counted and contact else None,
         "total_pay": pence("pay"),
         "total_shortfall": pence("shortfall"),
         "total_arrears": pence("arrears"),
-        "short_visit_share": float(short.mean()) if len(visits) else None,
-        "agreed_short_visits": int((short & visits["agreed_short"].astype(bool)).sum()),
+        "short_visit_share": totals["short"] / totals["visits"] if totals["visits"] else None,
+        "agreed_short_visits": totals["agreed_short"],
         "clients_below_continuity": int((~clients["continuity_ok"].astype(bool)).sum()) if len(clients) else None,
         "median_team_share": float(clients["team_share"].median()) if len(clients) else None,
         "max_distinct_workers_per_week": int(clients["max_distinct_workers_per_week"].max()) if len(clients) else None,
@@ -291,9 +364,9 @@ def summarise(visits: pd.DataFrame, table: pd.DataFrame, clients: pd.DataFrame, 
         "findings": int(len(findings)),
         "findings_by_rule": {rule: int(counts.get(rule, 0)) for rule, meta in RULES.items()
                              if meta[1] in s.checks},
-        "rows_skipped": len(rota.skipped_rows),
+        "rows_skipped": rows_skipped,
         "checks": list(s.checks),
-        "call_monitoring": rota.monitored,
+        "call_monitoring": monitored,
         "wage_floor": s.floor.label,
         "pay_period": s.periods.kind,
         "times": "actual" if s.use_actual else "planned",

@@ -19,11 +19,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from carerota.audit import AuditSettings, attributions, audit, locate, summarise
+from carerota.audit import AuditSettings, attributions, audit, locate, summarise, visit_totals
 from carerota.config import SETTINGS, SettingError, audit_settings, coerce, resolve, with_travel_matrix
 from carerota.errors import InputError, Problem, Problems
 from carerota.findings import RULES, join
-from carerota.load import Rota, load_clients, load_payslips, load_rota, load_workers, rota_from_table
+from carerota.load import load_clients, load_payslips, load_rota, load_workers, rota_from_table
 from carerota.processes import in_processes
 from carerota.read import Reading, Table, read_table, read_text
 
@@ -244,10 +244,10 @@ def stacked_audit(jobs: list[BatchFile]) -> list[tuple[dict, dict]]:
         ("findings", result.findings))}
     out = []
     for k, (j, table) in enumerate(zip(jobs, tables)):
-        own = Rota(j.rota, parts["visits"][k], table.skipped_rows, [], rota.monitored, rota.attribution)
         clients_k = parts["clients"][k].assign(client_id=unprefixed(parts["clients"][k]["client_id"]))
-        summary = summarise(own.visits, parts["workers"][k], clients_k, parts["findings"][k], own, job.settings,
-                            "pay" in job.settings.checks or "visits" in job.settings.checks)
+        summary = summarise(visit_totals(parts["visits"][k], job.settings), parts["workers"][k], clients_k,
+                            parts["findings"][k], job.settings, rows_skipped=len(table.skipped_rows),
+                            monitored=rota.monitored)
         summary["visits_outside_payslips"] = 0
         if attribution:
             summary["attribution"] = attribution

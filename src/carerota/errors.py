@@ -40,6 +40,11 @@ class InputError(Exception):
         self.omitted = omitted
         super().__init__(self.message())
 
+    def __reduce__(self):
+        """Pickled with its problems, not its message: an error raised in a Dask worker is re-raised
+        by the client as the same InputError."""
+        return type(self), (self.problems, self.hint, self.omitted)
+
     def message(self) -> str:
         lines = [str(p) for p in self.problems]
         if self.omitted:
