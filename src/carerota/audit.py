@@ -174,9 +174,9 @@ def assemble(rota: Rota, tables: list[pd.DataFrame], moved: list[str], part: Wor
     """The findings, notes and summary from the stages' results (merged, when they ran apart)."""
     notes = list(rota.notes) + [n for t in tables for n in t.attrs.get("notes", [])]
     attribution = attributions(rota, tables)
-    if rota.skipped_rows:
-        notes.append(f"{rota.name}: skipped {len(rota.skipped_rows)} empty row(s): "
-                     + ", ".join(map(str, rota.skipped_rows[:10])) + (" ..." if len(rota.skipped_rows) > 10 else ""))
+    for name, rows in rota.skipped_by_file().items():
+        notes.append(f"{name}: skipped {len(rows)} empty row(s): "
+                     + ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else ""))
     if part.planned_times:
         notes.append(f"{part.planned_times} visit(s) have no complete check-in and "
                      "check-out: planned times used.")

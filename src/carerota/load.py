@@ -48,6 +48,11 @@ class Rota:
     notes: list[str] = field(default_factory=list)
     monitored: bool = False  # the file has call-monitoring (actual time) columns
     attribution: list[str] = field(default_factory=list)  # required by the postcode data's licence
+    skipped_in: dict[str, list[int]] = field(default_factory=dict)  # a dataset's skipped rows, by file
+
+    def skipped_by_file(self) -> dict[str, list[int]]:
+        """Each file's skipped (empty) rows: rows are numbered within their own file."""
+        return self.skipped_in or ({self.name: self.skipped_rows} if self.skipped_rows else {})
 
 
 # --- typed columns -------------------------------------------------------------------------------

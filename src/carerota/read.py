@@ -548,6 +548,13 @@ def read_table(source: str | Path, kind: str, reading: Reading = Reading(), *, w
         frame = pd.DataFrame({str(p): [r[p] for r in padded] for _, p in order}, dtype="string")
         rows = np.arange(opened.header_row + 1, opened.header_row + 1 + len(padded))
     frame.columns = [canonical for canonical, _ in order]
+    return text_table(name, frame, rows, notes, what, opened.header_row + 1)
+
+
+def text_table(name: str, frame: pd.DataFrame, rows: np.ndarray, notes: list[str], what: str,
+               first_row: int) -> Table:
+    """Cells stripped and empty rows skipped (and counted): a table of text ready for typing, from
+    any file format. ``first_row`` is named when there is no row at all."""
     for canonical in frame.columns:
         frame[canonical] = frame[canonical].astype("string").str.strip()
     empty = (frame.iloc[:, 0] == "").fillna(True).to_numpy(bool)  # a row is empty only if its first cell is
@@ -559,7 +566,7 @@ def read_table(source: str | Path, kind: str, reading: Reading = Reading(), *, w
         frame, rows = frame.loc[~empty].reset_index(drop=True), rows[~empty]
     if frame.empty:
         raise InputError(Problem(name, f"expected a {what} row after the header; found none",
-                                 None if skipped else opened.header_row + 1))
+                                 None if skipped else first_row))
     return Table(name, frame, np.asarray(rows), skipped, notes)
 
 

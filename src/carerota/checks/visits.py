@@ -27,6 +27,9 @@ class VisitPolicy:
 
 
 FLAG_COLUMNS = ["visit_id", "worker_id", "client_id", "row", "rule", "minutes", "start", "message"]
+# The order flag_visits lists its rules in; within a rule, flags follow the visits' order (by worker).
+FLAG_ORDER = ("short-visit", "short-actual-visit", "clipped-visit", "late-start", "missed-check-in",
+              "overlapping-visits", "travel-not-scheduled")
 
 
 def minutes_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:

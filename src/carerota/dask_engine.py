@@ -1,0 +1,275 @@
+"""The audit on a Dask cluster, for datasets larger than one machine holds (``--engine dask``).
+
+The method is not implemented twice. Each part of the dataset (a file, or row groups of a Parquet
+file) is loaded and checked by ``carerota.load`` on a Dask worker; the visits are shuffled by worker
+and ``audit.worker_stage`` (working time, pay periods, visit checks) runs on each partition of whole
+workers; a projection of the result is shuffled by client and ``audit.client_stage`` (continuity)
+runs on each partition of whole clients. The small results (worker-periods, flagged visits, clients,
+totals) come back to this process, where ``audit.assemble`` makes the same AuditResult as the pandas
+engine. Three things that are global in one process are made global here first: each client's home
+(its first location in visit order), the clients with two homes, and the first day of fortnightly
+pay periods.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from operator import attrgetter
+
+import numpy as np
+import pandas as pd
+
+from carerota.audit import (
+    CLIENT_COLUMNS, AuditResult, AuditSettings, WorkerStage, assemble, client_stage, clients_with_two_homes, locate, merge_totals,
+    travelled, worker_stage,
+)
+from carerota.checks.visits import FLAG_COLUMNS, FLAG_ORDER
+from carerota.dataset import Part, combine, dataset_files, dataset_parts, load_part
+from carerota.errors import InputError, Problem
+from carerota.load import Rota, lookup
+from carerota.read import Reading
+from carerota.worktime import visit_times
+
+TEXT = ("worker_id", "client_id", "visit_id", "visit_type", "required_skill")
+TIMES = ("start", "end", "actual_start", "actual_end", "window_start", "window_end")
+CONTINUITY = ["client_id", "worker_id", "duration_s", "day"]  # what client_stage reads
+KEPT = ["client_id", "lat", "lon", "start", "end"]  # what the reports read of the timeline
+
+
+def require_dask():
+    try:
+        import dask  # noqa: F401
+        import dask.dataframe  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as err:
+        raise InputError(Problem("--engine dask", f"expected Dask to be installed ({err.name} is missing)"),
+                         "Install it with: pip install 'carerota[dask]'") from None
+
+
+@contextmanager
+def connect(scheduler: str | None, quiet: bool = True):
+    """A client of the scheduler at ``scheduler``, or of a local cluster of one worker process per
+    core (closed afterwards)."""
+    require_dask()
+    from distributed import Client, LocalCluster
+
+    if quiet:
+        for name in ("distributed", "bokeh", "tornado"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as err:
+            raise InputError(Problem("--scheduler", f"expected a running Dask scheduler at {scheduler}; "
+                                     f"could not connect ({err})"),
+                             "Start one with: dask scheduler (and dask worker ADDRESS on each machine).") from None
+        with client:
+            yield client
+        return
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR if quiet else logging.WARNING) as cluster, Client(cluster) as client:
+        yield client
+
+
+@dataclass
+class Loaded:
+    """What a loaded part tells the client besides its visits."""
+
+    rota: Rota  # with no visits
+    workers: np.ndarray  # distinct worker ids
+    homes: pd.DataFrame  # each distinct (client, lat, lon) at its first visit: client_id lat lon worker_id vstart vend row
+    first_day: pd.Timestamp | None
+
+
+def canonical(visits: pd.DataFrame) -> pd.DataFrame:
+    """One set of dtypes for every part, whichever optional columns its file had: a shuffle stacks
+    partitions of many files."""
+    v = visits.copy(deep=False)
+    for col in TEXT:
+        v[col] = v[col].astype("string")
+    for col in TIMES:
+        v[col] = v[col].astype("datetime64[us, UTC]")
+    for col in ("lat", "lon", "visit_pay", "hourly_rate", "travel_pay", "mileage_pay"):
+        v[col] = v[col].astype("float64")
+    v["agreed_short"] = v["agreed_short"].astype(bool)
+    v["row"] = v["row"].astype("int64")
+    return v
+
+
+def load_located(part: Part, reading: Reading, clients: pd.DataFrame | None, s: AuditSettings):
+    """A part's visits, located from the clients file, and what the client needs to know of it."""
+    rota = load_part(part, reading)
+    visits = canonical(locate(rota.visits, clients))
+    timed = visit_times(visits, use_actual=s.use_actual)
+    homes = timed.drop_duplicates(["client_id", "lat", "lon"])[["client_id", "lat", "lon", "worker_id", "vstart",
+                                                                  "vend", "row"]]
+    info = Loaded(replace(rota, visits=visits.iloc[0:0]), visits["worker_id"].unique().to_numpy(dtype=object),
+                  homes.reset_index(drop=True), timed["day"].min() if len(timed) else None)
+    return visits, info
+
+
+@dataclass
+class Piece:
+    """The per-worker stage's result for one partition, without the visits themselves."""
+
+    stage: WorkerStage  # timeline dropped
+    clients: np.ndarray  # distinct client ids
+    kept: pd.DataFrame | None  # the timeline's KEPT columns, when the reports need them
+
+
+def with_homes(visits: pd.DataFrame, homes: pd.DataFrame) -> pd.DataFrame:
+    """Every visit at its client's home: the first location of the client in the whole dataset, as the
+    single-process audit takes it (a partition alone would take its own first)."""
+    v = visits.copy(deep=False)
+    for col in ("lat", "lon"):
+        v[col] = lookup(v["client_id"], homes[col]).astype("float64")
+    return v
+
+
+def run_worker_stage(visits: pd.DataFrame, homes: pd.DataFrame, workers: pd.DataFrame | None,
+                     payslips: pd.DataFrame | None, extra_payslips: pd.DataFrame | None, s: AuditSettings,
+                     name: str, monitored: bool, keep: bool) -> tuple[Piece | None, pd.DataFrame]:
+    """``audit.worker_stage`` on a partition of whole workers; returns the piece and the columns the
+    continuity stage needs. ``extra_payslips`` (one partition only) are for workers with no visits."""
+    if payslips is not None:
+        payslips = payslips[payslips["worker_id"].isin(visits["worker_id"].unique())]
+        if extra_payslips is not None:
+            payslips = pd.concat([payslips, extra_payslips])
+    if visits.empty and (payslips is None or payslips.empty):
+        return None, pd.DataFrame({c: pd.Series(dtype=t) for c, t in continuity_dtypes().items()})
+    stage = worker_stage(with_homes(visits, homes), workers=workers, payslips=payslips, s=s, name=name,
+                         monitored=monitored)
+    timeline = stage.timeline
+    piece = Piece(replace(stage, timeline=timeline.iloc[0:0], outside=stage.outside[["worker_id"]]),
+                  timeline["client_id"].unique().to_numpy(dtype=object), timeline[KEPT] if keep else None)
+    return piece, timeline[CONTINUITY].astype(continuity_dtypes())
+
+
+def continuity_dtypes() -> dict:
+    return {"client_id": "string", "worker_id": "string", "duration_s": "float64", "day": "datetime64[us]"}
+
+
+def run_client_stage(visits: pd.DataFrame, clients: pd.DataFrame | None, s: AuditSettings) -> pd.DataFrame | None:
+    return client_stage(visits, clients, s) if len(visits) else None
+
+
+def fortnight_anchor(s: AuditSettings, first_day, payslips: pd.DataFrame | None) -> AuditSettings:
+    """Fortnights run from the Monday of the first visit's week in the whole dataset (``period_bounds``
+    takes the first day of the visits it is given: a partition's would be wrong)."""
+    if s.periods.kind != "fortnight" or s.periods.anchor or payslips is not None or first_day is None:
+        return s
+    day = pd.Timestamp(first_day).date()
+    return replace(s, periods=replace(s.periods, anchor=day - timedelta(days=day.weekday())))
+
+
+def ordered_flags(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Flagged visits in the single-process order: by rule as ``flag_visits`` lists them, then by
+    worker; each partition already has its workers' visits in order."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    flags = pd.concat(frames, ignore_index=True)
+    rule = flags["rule"].map({r: i for i, r in enumerate(FLAG_ORDER)}).to_numpy("int64")
+    worker, _ = pd.factorize(flags["worker_id"], sort=True)
+    return flags.take(np.lexsort((worker, rule))).reset_index(drop=True)
+
+
+def audit_dataset(
+    spec: str,
+    *,
+    reading: Reading = Reading(),
+    clients: pd.DataFrame | None = None,
+    workers: pd.DataFrame | None = None,
+    payslips: pd.DataFrame | None = None,
+    settings: AuditSettings | None = None,
+    scheduler: str | None = None,
+    partitions: int | None = None,
+    keep_timeline: bool = False,
+    quiet: bool = True,
+) -> AuditResult:
+    """Audit DATASET (a file, folder or glob of rota files) on a Dask cluster: the same AuditResult as
+    ``audit(load_dataset(spec))``. The result's timeline holds only what the reports read (client,
+    home, planned times), and only with ``keep_timeline``; otherwise one row per client with its home."""
+    s = settings or AuditSettings()
+    files = dataset_files(spec)
+    if "-" in files:
+        raise InputError(Problem("<stdin>", "expected files: the Dask engine reads a dataset from disk"),
+                         "Save the rota to a file first, or use --engine pandas.")
+    parts = dataset_parts(files)
+    with connect(scheduler, quiet) as client:
+        import dask
+        import dask.dataframe as dd
+        from dask import delayed
+
+        shared = {k: client.scatter(v, broadcast=True) if v is not None else None
+                  for k, v in (("clients", clients), ("workers", workers), ("payslips", payslips))}
+        loaded = client.map(load_located, parts, reading=reading, clients=shared["clients"], s=s, pure=False)
+        infos: list[Loaded] = client.gather(client.map(lambda pair: pair[1], loaded))
+        frames = client.map(lambda pair: pair[0], loaded)
+        rota = combine([i.rota for i in infos], spec)
+
+        homes_all = pd.concat([i.homes for i in infos], ignore_index=True)
+        homes_all = homes_all.sort_values(["worker_id", "vstart", "vend", "row"], kind="stable")
+        moved = clients_with_two_homes(homes_all) if travelled(s) else []
+        homes = homes_all.groupby("client_id")[["lat", "lon"]].first()
+        s = fortnight_anchor(s, min((i.first_day for i in infos if i.first_day is not None), default=None), payslips)
+        extra = None
+        if payslips is not None:
+            known = pd.unique(np.concatenate([i.workers for i in infos]))
+            extra = payslips[~payslips["worker_id"].isin(known)]
+            extra = extra if len(extra) else None
+
+        n = partitions or max(len(parts), len(client.scheduler_info(n_workers=-1)["workers"]), 1)
+        meta = client.submit(lambda v: v.iloc[0:0], frames[0]).result()
+        by_worker = dd.from_delayed(frames, meta=meta, verify_meta=False).shuffle("worker_id", npartitions=n)
+        staged = [delayed(run_worker_stage, nout=2)(p, delayed(homes), shared["workers"], shared["payslips"],
+                                                    extra if k == 0 else None, s, rota.name, rota.monitored,
+                                                    keep_timeline)
+                  for k, p in enumerate(by_worker.to_delayed())]
+        projected = dd.from_delayed([st[1] for st in staged], verify_meta=False,
+                                    meta=pd.DataFrame({c: pd.Series(dtype=t) for c, t in continuity_dtypes().items()}))
+        by_client = projected.shuffle("client_id", npartitions=n)
+        tables = [delayed(run_client_stage)(p, shared["clients"], s) for p in by_client.to_delayed()]
+        pieces, tables = dask.compute([st[0] for st in staged], tables)
+
+    pieces = [p for p in pieces if p is not None]
+    return assemble(rota, [t for t in (clients, workers) if t is not None], moved,
+                    merged_stage(pieces, homes, keep_timeline, s), clients_table([t for t in tables if t is not None]),
+                    workers, s)
+
+
+def merged_stage(pieces: list[Piece], homes: pd.DataFrame, keep_timeline: bool, s: AuditSettings) -> WorkerStage:
+    """The partitions' stage results as one, as ``worker_stage`` gives them for all workers at once."""
+    stages = [p.stage for p in pieces]
+    clients = pd.unique(np.concatenate([p.clients for p in pieces])) if pieces else np.array([], object)
+    legs: dict[str, int] = {}
+    for st in stages:
+        for how, count in st.legs.items():
+            legs[how] = legs.get(how, 0) + count
+    periods = [st.periods for st in stages if st.periods is not None]
+    if keep_timeline:
+        timeline = pd.concat([p.kept for p in pieces], ignore_index=True)
+    else:
+        timeline = homes.rename_axis("client_id").reset_index()
+    return WorkerStage(
+        timeline=timeline,
+        totals=merge_totals([st.totals for st in stages], len(clients)),
+        planned_times=sum(map(attrgetter("planned_times"), stages)),
+        legs=legs,
+        periods=pd.concat(periods, ignore_index=True) if periods else None,
+        outside=pd.concat([st.outside for st in stages], ignore_index=True),
+        flags=ordered_flags([st.flags for st in stages]) if "visits" in s.checks else pd.DataFrame(),
+    )
+
+
+def clients_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Continuity rows of every client partition, by client id as one process orders them."""
+    if not tables:
+        return pd.DataFrame(columns=CLIENT_COLUMNS)
+    table = pd.concat(tables, ignore_index=True)
+    return table.sort_values("client_id", kind="stable").reset_index(drop=True)
