@@ -25,6 +25,8 @@ from carerota import postcodes as postcode_tables
 from carerota.anonymise import KeyFileError, anonymise, anonymised_paths, read_key
 from carerota.audit import CHECKS, AuditSettings, audit, with_locations
 from carerota.batch import BatchFile, audit_files, expand, is_manifest, read_manifest
+from carerota.dask_engine import audit_dataset
+from carerota.dataset import convert, load_dataset
 from carerota.config import SETTINGS, SettingError, audit_settings, read_policy, resolve, with_travel_matrix
 from carerota.errors import InputError, Problem
 from carerota.load import TRAVEL_MODES, load_clients, load_payslips, load_rota, load_workers
@@ -61,6 +63,15 @@ class Check(str, Enum):
 class Times(str, Enum):
     planned = "planned"
     actual = "actual"
+
+
+class Engine(str, Enum):
+    pandas = "pandas"
+    dask = "dask"
+
+
+class ConvertTo(str, Enum):
+    parquet = "parquet"
 
 
 def version_callback(value: bool) -> None:
@@ -275,6 +286,13 @@ AUDIT_EXAMPLES = """
   carerota audit rota.csv --clients clients.csv --only continuity --continuity 0.8
   carerota audit rota.csv --clients clients.csv --html report.html   # a page to share
   cat rota.csv | carerota audit - --format csv
+  carerota audit 'region/*.csv' --clients clients.csv --format json -o audit.json
+  carerota audit rota.parquet/ --engine dask --scheduler tcp://10.0.0.5:8786 -f json -o audit.json
+
+DATASET is a rota file, a folder of them (sub-folders too, as a Parquet dataset has them) or a quoted
+glob; files may be CSV, TSV, spreadsheets or Parquet (see carerota convert). With several files, a
+row number is the row in its own file. --engine dask runs the same audit on a Dask cluster: a local
+one of one worker per core, or the scheduler given by --scheduler; the report is the same.
 
 Thresholds may also be pinned in carerota.toml (or \\[tool.carerota] in pyproject.toml) in the current
 folder, e.g. min-visit = 30, continuity = 0.9; a flag beats the file.
@@ -285,7 +303,8 @@ Exit codes: 0 every check passes, 1 findings, 2 usage or input error.
 
 @app.command("audit", epilog=AUDIT_EXAMPLES)
 def audit_command(
-    rota: str = typer.Argument(..., metavar="ROTA", help="Rota CSV, one row per visit ('-' reads stdin)."),
+    rota: str = typer.Argument(..., metavar="DATASET",
+                               help="Rota file, folder or quoted glob, one row per visit ('-' reads stdin)."),
     clients: Optional[Path] = CLIENTS_OPTION,
     workers: Optional[Path] = WORKERS_OPTION,
     payslips: Optional[Path] = PAYSLIPS_OPTION,
@@ -309,6 +328,13 @@ def audit_command(
     fmt: Format = FORMAT_OPTION,
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout."),
     html: Optional[Path] = HTML_OPTION,
+    engine: Engine = typer.Option(Engine.pandas, "--engine", help="pandas (this process) or dask (a cluster)."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", metavar="ADDRESS",
+        help="Dask scheduler to use, e.g. tcp://10.0.0.5:8786 \\[default: a local cluster, one worker per core]."),
+    partitions: Optional[int] = typer.Option(
+        None, "--partitions", metavar="N", min=1,
+        help="Partitions of workers and of clients for the Dask shuffles \\[default: one per part of the dataset]."),
     include_locations: bool = typer.Option(
         False, "--include-locations",
         help="Add each client's home (lat, lon) to the JSON report's clients. Left out by default: personal data."),
@@ -329,30 +355,37 @@ def audit_command(
     reading = reading_from_options(err, locals())
     check_output_folder(output)
     check_output_folder(html, "--html")
+    if engine is Engine.pandas:
+        for option, value in (("--scheduler", scheduler), ("--partitions", partitions)):
+            if value is not None:
+                raise typer.BadParameter("needs --engine dask", param_hint=option)
 
     with input_errors(err):
-        with report.working(err, "Reading the rota…"):
-            loaded = load_rota(rota, reading)
+        with report.working(err, "Reading the rota…" if engine is Engine.pandas else "Auditing on Dask…"):
             settings = with_travel_matrix(settings, travel_matrix, reading)
-            result = audit(
-                loaded,
+            tables = dict(
                 clients=load_clients(clients, reading) if clients else None,
                 workers=load_workers(workers, reading) if workers else None,
                 payslips=load_payslips(payslips, reading) if payslips else None,
-                settings=settings,
             )
+            if engine is Engine.pandas:
+                result = audit(load_dataset(rota, reading), settings=settings, **tables)
+            else:
+                result = audit_dataset(rota, reading=reading, settings=settings, scheduler=scheduler,
+                                       partitions=partitions, keep_timeline=html is not None, **tables)
+        name = "<stdin>" if rota == "-" else rota
 
     report.print_notes(err, result.notes)
     if include_locations:
         result = with_locations(result)
     if html is not None:
-        write_output(html_report.audit_page(result, loaded.name), html)
+        write_output(html_report.audit_page(result, name), html)
     if fmt is Format.json:
         write_output(lambda out: report.write_json(result, out), output)
     elif fmt is Format.csv:
         write_output(report.to_csv(result), output)
     else:
-        write_table(lambda console: report.render_terminal(result, console, loaded.name, top), output)
+        write_table(lambda console: report.render_terminal(result, console, name, top), output)
     raise typer.Exit(result.exit_code)
 
 
@@ -718,6 +751,58 @@ def synth_command(
 class Locations(str, Enum):
     matrix = "matrix"
     displace = "displace"
+
+
+CONVERT_EXAMPLES = """
+[bold]Examples[/bold]
+
+  carerota convert rota.csv --to parquet rota.parquet/
+  carerota convert 'exports/*.csv' --to parquet region/ --period month
+  carerota audit region/ --engine dask --clients clients.csv
+
+Every file is checked as the audit checks it, and written with the columns the audit reads, as text
+(so a cell means what it meant in the export), plus source_file and source_row: an audit of the
+dataset names the rows of the original files. Folders are period=YYYY-MM-DD, the first day of each
+visit's pay reference period.
+
+Exit codes: 0 written, 2 usage or input error (nothing is written for a file that cannot be read).
+"""
+
+
+@app.command("convert", epilog=CONVERT_EXAMPLES)
+def convert_command(
+    rota: str = typer.Argument(..., metavar="DATASET", help="Rota file, folder or quoted glob ('-' reads stdin)."),
+    to: ConvertTo = typer.Option(..., "--to", help="Format to write."),
+    out: Path = typer.Argument(..., metavar="OUT", help="Folder for the dataset (new or empty)."),
+    period: Optional[str] = PERIOD_OPTION,
+    period_start: Optional[str] = PERIOD_START_OPTION,
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files an earlier convert wrote in OUT."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="How to print what was written: table or json."),
+    encoding: str = ENCODING_OPTION,
+    delimiter: Optional[str] = DELIMITER_OPTION,
+    sheet: Optional[str] = SHEET_OPTION,
+    maps: list[str] = MAP_OPTION,
+    profile: str = PROFILE_OPTION,
+    postcodes: Optional[Path] = POSTCODES_OPTION,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+) -> None:
+    """Write a rota dataset as Parquet partitioned by pay period, for fast repeated audits."""
+    err = report.stderr_console(quiet)
+    if fmt is Format.csv:
+        raise typer.BadParameter("expected table or json", param_hint="--format")
+    settings = settings_from_options(err, setting_flags(locals()), period_start=period_start, as_of=None,
+                                     speed_kmh=[], circuity=[], checks=CHECKS)
+    reading = reading_from_options(err, locals())
+    check_output_folder(out, "OUT")
+    with input_errors(err):
+        with report.working(err, "Converting…"):
+            done = convert(rota, out, reading, settings.periods, overwrite=overwrite)
+    if quiet:
+        raise typer.Exit(0)
+    if fmt is Format.json:
+        write_output(report.converted_to_json(done), None)
+    else:
+        report.render_converted(done, report.Console(highlight=False))
 
 
 ANONYMISE_EXAMPLES = """

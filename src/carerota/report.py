@@ -24,6 +24,7 @@ from rich.text import Text
 from carerota import __version__
 from carerota.anonymise import Anonymised, audit_command
 from carerota.audit import AuditResult
+from carerota.dataset import Converted
 from carerota.findings import RULES
 from carerota.output import (clean, hours, iso_local, json_array, money, plural, rounded, scorecard_rows,
                              spreadsheet_safe)
@@ -678,3 +679,20 @@ def render_anonymised(result: Anonymised, written: dict, lookup, console: Consol
     for note in r["notes"]:
         console.print(Text(note, style="dim"))
     console.print(Text("Audit them: " + r["audit_command"]))
+
+
+def converted_record(done: Converted) -> dict:
+    return {"files": done.files, "visits": done.visits, "periods": done.periods, "output": done.output,
+            "audit_command": f"carerota audit {done.output}"}
+
+
+def converted_to_json(done: Converted) -> str:
+    return json.dumps(converted_record(done), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_converted(done: Converted, console: Console) -> None:
+    r = converted_record(done)
+    span = f" ({r['periods'][0]} to {r['periods'][-1]})" if r["periods"] else ""
+    console.print(Text(f"{plural(r['visits'], 'visit')} from {plural(r['files'], 'file')} written to {r['output']} "
+                       f"in {plural(len(r['periods']), 'pay period')}{span}.", style="bold"))
+    console.print(Text("Audit it: " + r["audit_command"]))
