@@ -38,3 +38,14 @@ def run_json(*args: str, input: str | bytes | None = None) -> tuple[dict, int]:
     result = run(*args, "--format", "json", *as_of, input=input)
     assert result.exit_code in (0, 1), result.output
     return json.loads(result.stdout), result.exit_code
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler():
+    """The address of a distributed.LocalCluster of 2 worker processes, shared by the session's tests."""
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=logging.ERROR) as cluster:
+        yield cluster.scheduler_address
