@@ -72,7 +72,7 @@ def connect(scheduler: str | None, quiet: bool = True):
         return
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR if quiet else logging.WARNING) as cluster, Client(cluster) as client:
+                      silence_logs=logging.CRITICAL if quiet else logging.WARNING) as cluster, Client(cluster) as client:
         yield client
 
 

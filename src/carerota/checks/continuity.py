@@ -55,13 +55,14 @@ def client_continuity(v: pd.DataFrame, clients: pd.DataFrame | None, policy: Con
     worker, worker_names = pd.factorize(v["worker_id"], sort=True)
     client_names, worker_names = client_names.astype(str), worker_names.astype(str)
     n_clients, n_workers = len(client_names), max(len(worker_names), 1)
-    hours = v["duration_s"].to_numpy() / 3600
+    # summed in seconds, whole numbers that float sums hold exactly: the same totals in any visit order
+    seconds = v["duration_s"].to_numpy()
     day = v["day"]
     week, week_starts = pd.factorize((day - pd.to_timedelta(day.dt.day_of_week, unit="D")).to_numpy(), sort=True)
 
-    # hours per (client, worker) pair
+    # time per (client, worker) pair
     pairs, pair_of_visit = sorted_unique(client.astype("int64") * n_workers + worker)
-    pair_hours = np.bincount(pair_of_visit, weights=hours, minlength=len(pairs))
+    pair_seconds = np.bincount(pair_of_visit, weights=seconds, minlength=len(pairs))
     pair_client, pair_worker = pairs // n_workers, pairs % n_workers
 
     given = named_teams(clients)
@@ -72,7 +73,7 @@ def client_continuity(v: pd.DataFrame, clients: pd.DataFrame | None, policy: Con
     named = given[given_client >= 0]
     # inferred teams: by hours, most first, ties to the lower worker id
     ranked = np.flatnonzero(~has_team[pair_client])
-    ranked = ranked[np.lexsort((pair_worker[ranked], -pair_hours[ranked], pair_client[ranked]))]
+    ranked = ranked[np.lexsort((pair_worker[ranked], -pair_seconds[ranked], pair_client[ranked]))]
     ranked_client = pair_client[ranked]
     starts = group_starts(ranked_client)
     rank = np.arange(len(ranked)) - np.repeat(starts, np.diff(np.r_[starts, len(ranked)]))
@@ -80,32 +81,32 @@ def client_continuity(v: pd.DataFrame, clients: pd.DataFrame | None, policy: Con
     keep = (given_client >= 0) & (given_worker >= 0)  # a named worker who never visited adds no hours
     team_pairs = np.concatenate([given_client[keep].astype("int64") * n_workers + given_worker[keep],
                                  pairs[inferred]])
-    team_hours = np.where(np.isin(pairs, team_pairs)[pair_of_visit], hours, 0.0)
+    team_seconds = np.where(np.isin(pairs, team_pairs)[pair_of_visit], seconds, 0.0)
 
     out = pd.DataFrame({
         "client_id": client_names.astype(str),
         "visits": np.bincount(client, minlength=n_clients),
-        "hours": np.bincount(client, weights=hours, minlength=n_clients),
+        "hours": np.bincount(client, weights=seconds, minlength=n_clients) / 3600,
         "distinct_workers": np.bincount(pair_client, minlength=n_clients),
     })
-    team_hours_c = np.bincount(client, weights=team_hours, minlength=n_clients)
+    team_seconds_c = np.bincount(client, weights=team_seconds, minlength=n_clients)
     out["named_team"] = team_lists(n_clients, np.r_[given_client[given_client >= 0], pair_client[inferred]],
                                    np.r_[named["worker_id"].to_numpy(dtype=object),
                                          worker_names.take(pair_worker[inferred]).to_numpy(dtype=object)])
     out["team_inferred"] = ~has_team
-    out["team_share"] = share(team_hours_c, out["hours"].to_numpy())
+    out["team_share"] = share(team_seconds_c, np.bincount(client, weights=seconds, minlength=n_clients))
     out["continuity_ok"] = out["team_share"] >= policy.target - 1e-12
 
     # the same per client-week (sorted by client, then week)
     n_weeks = max(len(week_starts), 1)
     cw, cw_of_visit = sorted_unique(client.astype("int64") * n_weeks + week)
-    cw_hours = np.bincount(cw_of_visit, weights=hours, minlength=len(cw))
+    cw_seconds = np.bincount(cw_of_visit, weights=seconds, minlength=len(cw))
     faces = sorted_unique(cw_of_visit.astype("int64") * n_workers + worker)[0] // n_workers
     weekly = {
         "visits": np.bincount(cw_of_visit, minlength=len(cw)),
-        "hours": np.round(cw_hours, 4),
+        "hours": np.round(cw_seconds / 3600, 4),
         "distinct_workers": np.bincount(faces, minlength=len(cw)),
-        "team_share": np.round(share(np.bincount(cw_of_visit, weights=team_hours, minlength=len(cw)), cw_hours), 4),
+        "team_share": np.round(share(np.bincount(cw_of_visit, weights=team_seconds, minlength=len(cw)), cw_seconds), 4),
         "week_start": pd.DatetimeIndex(week_starts).strftime("%Y-%m-%d").to_numpy(dtype=object)[cw % n_weeks],
     }
     cw_client = cw // n_weeks
