@@ -330,3 +330,20 @@ def test_exit_codes_as_a_process(dask_scheduler, tmp_path):
     assert ok.returncode == 0, ok.stderr
     bad = subprocess.run([*base, DATA / "badinputs" / "empty.csv", *dask], capture_output=True, cwd=tmp_path)
     assert bad.returncode == 2 and b"Traceback" not in bad.stderr and b"empty.csv" in bad.stderr
+
+
+def test_visit_dtypes_cover_every_column_the_loader_gives(tmp_path):
+    """The Dask engine casts every part to VISIT_DTYPES, so a shuffle can stack them: the table must
+    name each column the loader can give, with a dtype the loader's values keep."""
+    from carerota.dask_engine import VISIT_DTYPES, canonical
+    from carerota.load import load_rota
+
+    rota = tmp_path / "rota.csv"
+    rota.write_text("visit_id,worker_id,client_id,start,end,actual_start,actual_end,lat,lon,visit_pay,hourly_rate,"
+                    "travel_pay,mileage_pay,visit_type,agreed_short,window_start,window_end,required_skill,carers\n"
+                    "V1,w1,A,2026-11-02 08:00,2026-11-02 09:00,2026-11-02 08:05,2026-11-02 09:00,53.8,-1.5,12,,"
+                    "1,0.4,personal care,false,2026-11-02 07:30,2026-11-02 09:30,hoist,1\n")
+    for source in (rota, EXAMPLES / "rota.csv"):
+        visits = load_rota(source).visits
+        assert set(visits.columns) == set(VISIT_DTYPES)
+        assert canonical(visits).astype(str).equals(visits[list(VISIT_DTYPES)].astype(str))

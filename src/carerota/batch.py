@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from carerota.audit import AuditSettings, attributions, audit, locate, summarise, visit_totals
 from carerota.config import SETTINGS, SettingError, audit_settings, coerce, resolve, with_travel_matrix
+from carerota.dataset import TABLE_SUFFIXES
 from carerota.errors import InputError, Problem, Problems
 from carerota.findings import RULES, join
 from carerota.load import load_clients, load_payslips, load_rota, load_workers, rota_from_table
@@ -74,7 +75,7 @@ class BatchResult:
         return 2 if counts["error"] else 1 if counts["findings"] else 0
 
 
-ROTA_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls", ".ods")
+ROTA_SUFFIXES = TABLE_SUFFIXES  # batch audits each file alone with the pandas engine: no Parquet parts
 
 
 def expand(paths: list[str], stdin_names: list[str] | None = None) -> list[str]:

@@ -34,8 +34,16 @@ from carerota.load import Rota, lookup
 from carerota.read import Reading
 from carerota.worktime import visit_times
 
-TEXT = ("worker_id", "client_id", "visit_id", "visit_type", "required_skill")
-TIMES = ("start", "end", "actual_start", "actual_end", "window_start", "window_end")
+# The columns and dtypes of loaded visits (load.rota_from_table), whichever optional columns a file
+# had: a shuffle stacks partitions of many files, which must agree.
+VISIT_DTYPES = {
+    "row": "int64", "worker_id": "string", "client_id": "string", "visit_id": "string",
+    "start": "datetime64[us, UTC]", "end": "datetime64[us, UTC]", "actual_start": "datetime64[us, UTC]",
+    "actual_end": "datetime64[us, UTC]", "lat": "float64", "lon": "float64", "visit_pay": "float64",
+    "hourly_rate": "float64", "travel_pay": "float64", "mileage_pay": "float64", "visit_type": "string",
+    "agreed_short": "bool", "window_start": "datetime64[us, UTC]", "window_end": "datetime64[us, UTC]",
+    "required_skill": "string",
+}
 CONTINUITY = ["client_id", "worker_id", "duration_s", "day"]  # what client_stage reads
 KEPT = ["client_id", "lat", "lon", "start", "end"]  # what the reports read of the timeline
 
@@ -87,18 +95,11 @@ class Loaded:
 
 
 def canonical(visits: pd.DataFrame) -> pd.DataFrame:
-    """One set of dtypes for every part, whichever optional columns its file had: a shuffle stacks
-    partitions of many files."""
-    v = visits.copy(deep=False)
-    for col in TEXT:
-        v[col] = v[col].astype("string")
-    for col in TIMES:
-        v[col] = v[col].astype("datetime64[us, UTC]")
-    for col in ("lat", "lon", "visit_pay", "hourly_rate", "travel_pay", "mileage_pay"):
-        v[col] = v[col].astype("float64")
-    v["agreed_short"] = v["agreed_short"].astype(bool)
-    v["row"] = v["row"].astype("int64")
-    return v
+    """Visits with VISIT_DTYPES; a column the loader adds and this table lacks is a bug, said loudly."""
+    extra = set(visits.columns) - set(VISIT_DTYPES)
+    if extra:
+        raise RuntimeError(f"carerota.dask_engine.VISIT_DTYPES lacks {sorted(extra)}")
+    return visits[list(VISIT_DTYPES)].astype(VISIT_DTYPES)
 
 
 def load_located(part: Part, reading: Reading, clients: pd.DataFrame | None, s: AuditSettings):
@@ -131,19 +132,18 @@ def with_homes(visits: pd.DataFrame, homes: pd.DataFrame) -> pd.DataFrame:
     return v
 
 
-def run_worker_stage(visits: pd.DataFrame, homes: pd.DataFrame, workers: pd.DataFrame | None,
-                     payslips: pd.DataFrame | None, extra_payslips: pd.DataFrame | None, s: AuditSettings,
-                     name: str, monitored: bool, keep: bool) -> tuple[Piece | None, pd.DataFrame]:
+def run_worker_stage(visits: pd.DataFrame, facts: Facts, workers: pd.DataFrame | None,
+                     payslips: pd.DataFrame | None, first: bool, keep: bool) -> tuple[Piece | None, pd.DataFrame]:
     """``audit.worker_stage`` on a partition of whole workers; returns the piece and the columns the
-    continuity stage needs. ``extra_payslips`` (one partition only) are for workers with no visits."""
+    continuity stage needs. The ``first`` partition also takes the payslips of workers with no visits."""
     if payslips is not None:
         payslips = payslips[payslips["worker_id"].isin(visits["worker_id"].unique())]
-        if extra_payslips is not None:
-            payslips = pd.concat([payslips, extra_payslips])
+        if first and facts.extra_payslips is not None:
+            payslips = pd.concat([payslips, facts.extra_payslips])
     if visits.empty and (payslips is None or payslips.empty):
         return None, pd.DataFrame({c: pd.Series(dtype=t) for c, t in continuity_dtypes().items()})
-    stage = worker_stage(with_homes(visits, homes), workers=workers, payslips=payslips, s=s, name=name,
-                         monitored=monitored)
+    stage = worker_stage(with_homes(visits, facts.homes), workers=workers, payslips=payslips, s=facts.settings,
+                         name=facts.rota.name, monitored=facts.rota.monitored)
     timeline = stage.timeline
     piece = Piece(replace(stage, timeline=timeline.iloc[0:0], outside=stage.outside[["worker_id"]]),
                   timeline["client_id"].unique().to_numpy(dtype=object), timeline[KEPT] if keep else None)
@@ -154,8 +154,8 @@ def continuity_dtypes() -> dict:
     return {"client_id": "string", "worker_id": "string", "duration_s": "float64", "day": "datetime64[us]"}
 
 
-def run_client_stage(visits: pd.DataFrame, clients: pd.DataFrame | None, s: AuditSettings) -> pd.DataFrame | None:
-    return client_stage(visits, clients, s) if len(visits) else None
+def run_client_stage(visits: pd.DataFrame, clients: pd.DataFrame | None, facts: Facts) -> pd.DataFrame | None:
+    return client_stage(visits, clients, facts.settings) if len(visits) else None
 
 
 def fortnight_anchor(s: AuditSettings, first_day, payslips: pd.DataFrame | None) -> AuditSettings:
@@ -165,6 +165,34 @@ def fortnight_anchor(s: AuditSettings, first_day, payslips: pd.DataFrame | None)
         return s
     day = pd.Timestamp(first_day).date()
     return replace(s, periods=replace(s.periods, anchor=day - timedelta(days=day.weekday())))
+
+
+@dataclass
+class Facts:
+    """What a partition cannot know alone, worked out from every part's summary before the stages."""
+
+    rota: Rota  # the dataset's name, notes, skipped rows; no visits
+    settings: AuditSettings  # with the fortnight anchor
+    homes: pd.DataFrame  # lat, lon by client_id
+    moved: list[str]  # clients with more than one location
+    extra_payslips: pd.DataFrame | None  # payslips of workers with no visits
+
+
+def global_facts(infos: list[Loaded], spec: str, s: AuditSettings, payslips: pd.DataFrame | None) -> Facts:
+    homes = pd.concat([i.homes for i in infos], ignore_index=True)
+    homes = homes.sort_values(["worker_id", "vstart", "vend", "row"], kind="stable")  # visit order
+    extra = None
+    if payslips is not None:
+        known = pd.unique(np.concatenate([i.workers for i in infos]))
+        extra = payslips[~payslips["worker_id"].isin(known)]
+    return Facts(
+        rota=combine([i.rota for i in infos], spec),
+        settings=fortnight_anchor(s, min((i.first_day for i in infos if i.first_day is not None), default=None),
+                                  payslips),
+        homes=homes.groupby("client_id")[["lat", "lon"]].first(),
+        moved=clients_with_two_homes(homes) if travelled(s) else [],
+        extra_payslips=extra if extra is not None and len(extra) else None,
+    )
 
 
 def ordered_flags(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -202,45 +230,40 @@ def audit_dataset(
                          "Save the rota to a file first, or use --engine pandas.")
     parts = dataset_parts(files)
     with connect(scheduler, quiet) as client:
-        import dask
         import dask.dataframe as dd
         from dask import delayed
+        from distributed import as_completed
 
         shared = {k: client.scatter(v, broadcast=True) if v is not None else None
                   for k, v in (("clients", clients), ("workers", workers), ("payslips", payslips))}
-        loaded = client.map(load_located, parts, reading=reading, clients=shared["clients"], s=s, pure=False)
-        infos: list[Loaded] = client.gather(client.map(lambda pair: pair[1], loaded))
-        frames = client.map(lambda pair: pair[0], loaded)
-        rota = combine([i.rota for i in infos], spec)
-
-        homes_all = pd.concat([i.homes for i in infos], ignore_index=True)
-        homes_all = homes_all.sort_values(["worker_id", "vstart", "vend", "row"], kind="stable")
-        moved = clients_with_two_homes(homes_all) if travelled(s) else []
-        homes = homes_all.groupby("client_id")[["lat", "lon"]].first()
-        s = fortnight_anchor(s, min((i.first_day for i in infos if i.first_day is not None), default=None), payslips)
-        extra = None
-        if payslips is not None:
-            known = pd.unique(np.concatenate([i.workers for i in infos]))
-            extra = payslips[~payslips["worker_id"].isin(known)]
-            extra = extra if len(extra) else None
-
+        # One graph, so each part's visits stream from loading into the shuffle and are then let go.
+        loaded = [delayed(load_located, nout=2)(p, reading, shared["clients"], s) for p in parts]
+        facts = delayed(global_facts)([info for _, info in loaded], spec, s, shared["payslips"])
         n = partitions or max(len(parts), len(client.scheduler_info(n_workers=-1)["workers"]), 1)
-        meta = client.submit(lambda v: v.iloc[0:0], frames[0]).result()
-        by_worker = dd.from_delayed(frames, meta=meta, verify_meta=False).shuffle("worker_id", npartitions=n)
-        staged = [delayed(run_worker_stage, nout=2)(p, delayed(homes), shared["workers"], shared["payslips"],
-                                                    extra if k == 0 else None, s, rota.name, rota.monitored,
+        meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in VISIT_DTYPES.items()})
+        by_worker = dd.from_delayed([v for v, _ in loaded], meta=meta, verify_meta=False).shuffle(
+            "worker_id", npartitions=n)
+        staged = [delayed(run_worker_stage, nout=2)(p, facts, shared["workers"], shared["payslips"], k == 0,
                                                     keep_timeline)
                   for k, p in enumerate(by_worker.to_delayed())]
         projected = dd.from_delayed([st[1] for st in staged], verify_meta=False,
                                     meta=pd.DataFrame({c: pd.Series(dtype=t) for c, t in continuity_dtypes().items()}))
-        by_client = projected.shuffle("client_id", npartitions=n)
-        tables = [delayed(run_client_stage)(p, shared["clients"], s) for p in by_client.to_delayed()]
-        pieces, tables = dask.compute([st[0] for st in staged], tables)
+        tables = [delayed(run_client_stage)(p, shared["clients"], facts)
+                  for p in projected.shuffle("client_id", npartitions=n).to_delayed()]
+        wanted = [facts, *[st[0] for st in staged], *tables]
+        futures = client.compute(wanted)
+        position = {f.key: i for i, f in enumerate(futures)}
+        results: list = [None] * len(futures)
+        for future, value in as_completed(futures, with_results=True):  # gathered as they finish: workers let go
+            results[position[future.key]] = value
+            future.release()
+        del futures
 
-    pieces = [p for p in pieces if p is not None]
-    return assemble(rota, [t for t in (clients, workers) if t is not None], moved,
-                    merged_stage(pieces, homes, keep_timeline, s), clients_table([t for t in tables if t is not None]),
-                    workers, s)
+    known: Facts = results[0]
+    pieces = [p for p in results[1:1 + len(staged)] if p is not None]
+    tables = [t for t in results[1 + len(staged):] if t is not None]
+    return assemble(known.rota, [t for t in (clients, workers) if t is not None], known.moved,
+                    merged_stage(pieces, known.homes, keep_timeline, s), clients_table(tables), workers, s)
 
 
 def merged_stage(pieces: list[Piece], homes: pd.DataFrame, keep_timeline: bool, s: AuditSettings) -> WorkerStage:
