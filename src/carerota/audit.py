@@ -298,8 +298,8 @@ def visit_totals(visits: pd.DataFrame, s: AuditSettings) -> dict:
         "clients": int(visits["client_id"].nunique()),
         "duration_s": float(visits["duration_s"].sum()),
         **seconds_of,
-        "first": visits["vstart"].min() if len(visits) else None,
-        "last": visits["vend"].max() if len(visits) else None,
+        "first": visits["vstart"].min(),  # NaT when there are no visits
+        "last": visits["vend"].max(),
         "short": int(short.sum()),
         "agreed_short": int((short & visits["agreed_short"].to_numpy(bool)).sum()),
     }
@@ -310,8 +310,8 @@ def merge_totals(parts: list[dict], clients: int) -> dict:
     client may be visited by workers of several parts."""
     out = {key: (None if any(p[key] is None for p in parts) else sum(p[key] for p in parts))
            for key in parts[0] if key not in ("first", "last")}
-    out["first"] = min((p["first"] for p in parts if p["first"] is not None), default=None)
-    out["last"] = max((p["last"] for p in parts if p["last"] is not None), default=None)
+    out["first"] = min((p["first"] for p in parts if pd.notna(p["first"])), default=pd.NaT)
+    out["last"] = max((p["last"] for p in parts if pd.notna(p["last"])), default=pd.NaT)
     out["clients"] = clients
     return out
 
