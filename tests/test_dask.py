@@ -347,3 +347,18 @@ def test_visit_dtypes_cover_every_column_the_loader_gives(tmp_path):
         visits = load_rota(source).visits
         assert set(visits.columns) == set(VISIT_DTYPES)
         assert canonical(visits).astype(str).equals(visits[list(VISIT_DTYPES)].astype(str))
+
+
+@pytest.mark.parametrize("content", [b"", b"hello", b"PAR1" + b"\0" * 20 + b"PAR1"])
+def test_a_file_named_parquet_that_is_not_is_an_input_error(tmp_path, content):
+    bad = tmp_path / "rota.parquet"
+    bad.write_bytes(content)
+    result = run("audit", bad)
+    assert result.exit_code == 2 and f"{bad}: expected a Parquet file; it cannot be read" in result.stderr
+
+
+def test_parquet_without_the_required_columns_names_them(tmp_path):
+    pq.write_table(pa.table({"carer": ["w1"], "when": ["2026-11-02 08:00"]}), tmp_path / "rota.parquet")
+    result = run("audit", tmp_path / "rota.parquet")
+    assert result.exit_code == 2 and "missing required column 'client_id'" in result.stderr
+    assert "The Parquet file has the columns: carer, when." in result.stderr

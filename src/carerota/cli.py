@@ -30,7 +30,7 @@ from carerota.dataset import convert, load_dataset
 from carerota.config import SETTINGS, SettingError, audit_settings, read_policy, resolve, with_travel_matrix
 from carerota.errors import InputError, Problem
 from carerota.load import TRAVEL_MODES, load_clients, load_payslips, load_rota, load_workers
-from carerota.read import DELIMITER_NAMES, Reading, inspect, parse_mapping
+from carerota.read import DELIMITER_NAMES, Reading, display_name, inspect, parse_mapping
 from carerota.schema import PROFILES, json_schema
 from carerota.synth import MAX_CLIENTS_PER_WORKER, TOWNS, SpecError, SynthSpec, synthesise, write
 from carerota.tender import assess, cost_model, read_bids
@@ -373,7 +373,7 @@ def audit_command(
             else:
                 result = audit_dataset(rota, reading=reading, settings=settings, scheduler=scheduler,
                                        partitions=partitions, keep_timeline=html is not None, **tables)
-        name = "<stdin>" if rota == "-" else rota
+        name = display_name(rota)
 
     report.print_notes(err, result.notes)
     if include_locations:

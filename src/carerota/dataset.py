@@ -178,9 +178,7 @@ def combine(rotas: list[Rota], name: str) -> Rota:
 
 def load_dataset(spec: str, reading: Reading = Reading()) -> Rota:
     """Every visit of DATASET on this machine (the pandas engine)."""
-    files = dataset_files(spec)
-    rota = combine([load_part(p, reading) for p in dataset_parts(files)], spec)
-    return rota
+    return combine([load_part(p, reading) for p in dataset_parts(dataset_files(spec))], spec)
 
 
 @dataclass
