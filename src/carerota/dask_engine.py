@@ -102,11 +102,11 @@ def canonical(visits: pd.DataFrame) -> pd.DataFrame:
     return visits[list(VISIT_DTYPES)].astype(VISIT_DTYPES)
 
 
-def load_located(part: Part, reading: Reading, clients: pd.DataFrame | None, s: AuditSettings):
+def load_located(part: Part, reading: Reading, clients: pd.DataFrame | None, use_actual: bool):
     """A part's visits, located from the clients file, and what the client needs to know of it."""
     rota = load_part(part, reading)
     visits = canonical(locate(rota.visits, clients))
-    timed = visit_times(visits, use_actual=s.use_actual)
+    timed = visit_times(visits, use_actual=use_actual)
     homes = timed.drop_duplicates(["client_id", "lat", "lon"])[["client_id", "lat", "lon", "worker_id", "vstart",
                                                                   "vend", "row"]]
     info = Loaded(replace(rota, visits=visits.iloc[0:0]), visits["worker_id"].unique().to_numpy(dtype=object),
@@ -236,8 +236,9 @@ def audit_dataset(
 
         shared = {k: client.scatter(v, broadcast=True) if v is not None else None
                   for k, v in (("clients", clients), ("workers", workers), ("payslips", payslips))}
-        # One graph, so each part's visits stream from loading into the shuffle and are then let go.
-        loaded = [delayed(load_located, nout=2)(p, reading, shared["clients"], s) for p in parts]
+        # One graph, so each part's visits stream from loading into the shuffle and are then let go. The
+        # settings (with any travel matrix) reach the stages once per worker, inside the facts.
+        loaded = [delayed(load_located, nout=2)(p, reading, shared["clients"], s.use_actual) for p in parts]
         facts = delayed(global_facts)([info for _, info in loaded], spec, s, shared["payslips"])
         n = partitions or max(len(parts), len(client.scheduler_info(n_workers=-1)["workers"]), 1)
         meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in VISIT_DTYPES.items()})
