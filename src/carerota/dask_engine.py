@@ -240,7 +240,7 @@ def audit_dataset(
         # settings (with any travel matrix) reach the stages once per worker, inside the facts.
         loaded = [delayed(load_located, nout=2)(p, reading, shared["clients"], s.use_actual) for p in parts]
         facts = delayed(global_facts)([info for _, info in loaded], spec, s, shared["payslips"])
-        n = partitions or max(len(parts), len(client.scheduler_info(n_workers=-1)["workers"]), 1)
+        n = partitions or max(len(parts), len(client.nthreads()), 1)
         meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in VISIT_DTYPES.items()})
         by_worker = dd.from_delayed([v for v, _ in loaded], meta=meta, verify_meta=False).shuffle(
             "worker_id", npartitions=n)
