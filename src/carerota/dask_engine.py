@@ -78,8 +78,9 @@ def connect(scheduler: str | None, quiet: bool = True):
         with client:
             yield client
         return
+    # dashboard_address ":0": its HTTP server on any free port, so two audits at once do not clash on 8787
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.CRITICAL if quiet else logging.WARNING) as cluster, Client(cluster) as client:
         yield client
 
