@@ -362,3 +362,33 @@ def test_parquet_without_the_required_columns_names_them(tmp_path):
     result = run("audit", tmp_path / "rota.parquet")
     assert result.exit_code == 2 and "missing required column 'client_id'" in result.stderr
     assert "The Parquet file has the columns: carer, when." in result.stderr
+
+
+def test_progress_counts_the_stages_results_up_to_their_total(dask_scheduler):
+    from carerota.dask_engine import audit_dataset
+
+    calls = []
+    result = audit_dataset(str(EXAMPLES / "rota.csv"), scheduler=dask_scheduler, partitions=3,
+                           progress=lambda done, total: calls.append((done, total)))
+    assert result.summary["visits"] == 708
+    assert calls[0] == (0, 7) and calls[-1] == (7, 7)  # the facts, and 3 worker and 3 client partitions
+    assert [d for d, _ in calls] == list(range(8))
+
+
+def test_the_progress_bar_shows_on_a_terminal(dask_scheduler):
+    import io
+
+    from rich.console import Console
+
+    from carerota import report
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100)
+    with report.steps(console, "Auditing on Dask") as step:
+        step(0, 4)
+        step(4, 4)
+    assert "Auditing on Dask" in out.getvalue()
+    quiet = Console(file=io.StringIO(), force_terminal=False)
+    with report.steps(quiet, "Auditing on Dask") as step:
+        step(1, 2)  # a no-op when stderr is not a terminal
+    assert quiet.file.getvalue() == ""

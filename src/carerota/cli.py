@@ -361,7 +361,7 @@ def audit_command(
                 raise typer.BadParameter("needs --engine dask", param_hint=option)
 
     with input_errors(err):
-        with report.working(err, "Reading the rota…" if engine is Engine.pandas else "Auditing on Dask…"):
+        with report.working(err, "Reading the rota…"):
             settings = with_travel_matrix(settings, travel_matrix, reading)
             tables = dict(
                 clients=load_clients(clients, reading) if clients else None,
@@ -370,9 +370,11 @@ def audit_command(
             )
             if engine is Engine.pandas:
                 result = audit(load_dataset(rota, reading), settings=settings, **tables)
-            else:
+        if engine is Engine.dask:
+            with report.steps(err, "Auditing on Dask") as step:
                 result = audit_dataset(rota, reading=reading, settings=settings, scheduler=scheduler,
-                                       partitions=partitions, keep_timeline=html is not None, **tables)
+                                       partitions=partitions, keep_timeline=html is not None, progress=step,
+                                       **tables)
         name = display_name(rota)
 
     report.print_notes(err, result.notes)

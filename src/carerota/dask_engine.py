@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from operator import attrgetter
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -220,10 +221,12 @@ def audit_dataset(
     partitions: int | None = None,
     keep_timeline: bool = False,
     quiet: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AuditResult:
     """Audit DATASET (a file, folder or glob of rota files) on a Dask cluster: the same AuditResult as
     ``audit(load_dataset(spec))``. The result's timeline holds only what the reports read (client,
-    home, planned times), and only with ``keep_timeline``; otherwise one row per client with its home."""
+    home, planned times), and only with ``keep_timeline``; otherwise one row per client with its home.
+    ``progress(done, total)`` is called as the stages' results come back."""
     s = settings or AuditSettings()
     files = dataset_files(spec)
     if "-" in files:
@@ -256,9 +259,12 @@ def audit_dataset(
         futures = client.compute(wanted)
         position = {f.key: i for i, f in enumerate(futures)}
         results: list = [None] * len(futures)
-        for future, value in as_completed(futures, with_results=True):  # gathered as they finish: workers let go
-            results[position[future.key]] = value
+        step = progress or (lambda done, total: None)
+        step(0, len(futures))
+        for done, (future, value) in enumerate(as_completed(futures, with_results=True), 1):
+            results[position[future.key]] = value  # gathered as they finish: the workers let go of them
             future.release()
+            step(done, len(futures))
         del futures
 
     known: Facts = results[0]

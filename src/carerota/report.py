@@ -96,6 +96,19 @@ def working(console: Console, message: str):
         yield
 
 
+@contextmanager
+def steps(console: Console, description: str):
+    """A progress bar on stderr for work whose number of steps is known only once it starts; yields
+    ``update(done, total)``."""
+    if not console.is_terminal or console.quiet:
+        yield lambda done, total: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def print_notes(console: Console, notes: list[str]) -> None:
     for note in notes:
         console.print(Text("note: ", style="yellow bold") + Text(note), soft_wrap=True)
