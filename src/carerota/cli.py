@@ -1006,7 +1006,7 @@ def postcodes_import(
     err = report.stderr_console(quiet)
     out = postcodes or postcode_tables.default_path()
     try:
-        with input_errors(err), report.byte_progress(err, "Importing postcodes") as update:
+        with input_errors(err), report.steps(err, "Importing postcodes", in_bytes=True) as update:
             summary = postcode_tables.import_table(file, out, progress=update)
     except OSError as error:
         report.print_error(err, f"{out}: cannot write the postcode table: {error.strerror}")

@@ -97,13 +97,14 @@ def working(console: Console, message: str):
 
 
 @contextmanager
-def steps(console: Console, description: str):
-    """A progress bar on stderr for work whose number of steps is known only once it starts; yields
-    ``update(done, total)``."""
+def steps(console: Console, description: str, *, in_bytes: bool = False):
+    """A progress bar on stderr for work whose size is known only once it starts (steps, or bytes);
+    yields ``update(done, total)``."""
     if not console.is_terminal or console.quiet:
         yield lambda done, total: None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    counter = DownloadColumn() if in_bytes else MofNCompleteColumn()
+    with Progress(TextColumn("{task.description}"), BarColumn(), counter, TimeElapsedColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task(description, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
@@ -567,18 +568,6 @@ def render_schema(kind: str | None, console: Console) -> None:
 
 
 # --- postcodes ---------------------------------------------------------------------------------------
-
-@contextmanager
-def byte_progress(console: Console, description: str):
-    """A progress bar on stderr for work measured in bytes; yields ``update(done, total)``."""
-    if not console.is_terminal or console.quiet:
-        yield lambda done, total: None
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task(description, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
-
 
 def import_record(summary: ImportSummary) -> dict:
     return {"path": str(summary.path), "source": summary.source, "edition": summary.edition,
