@@ -14,11 +14,11 @@ pay periods.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from operator import attrgetter
 from typing import Callable
 
 import numpy as np
@@ -45,7 +45,8 @@ VISIT_DTYPES = {
     "agreed_short": "bool", "window_start": "datetime64[us, UTC]", "window_end": "datetime64[us, UTC]",
     "required_skill": "string",
 }
-CONTINUITY = ["client_id", "worker_id", "duration_s", "day"]  # what client_stage reads
+# what client_stage reads of the timeline
+CONTINUITY_DTYPES = {"client_id": "string", "worker_id": "string", "duration_s": "float64", "day": "datetime64[us]"}
 KEPT = ["client_id", "lat", "lon", "start", "end"]  # what the reports read of the timeline
 
 
@@ -143,17 +144,18 @@ def run_worker_stage(visits: pd.DataFrame, facts: Facts, workers: pd.DataFrame |
         if first and facts.extra_payslips is not None:
             payslips = pd.concat([payslips, facts.extra_payslips])
     if visits.empty and (payslips is None or payslips.empty):
-        return None, pd.DataFrame({c: pd.Series(dtype=t) for c, t in continuity_dtypes().items()})
+        return None, empty(CONTINUITY_DTYPES)
     stage = worker_stage(with_homes(visits, facts.homes), workers=workers, payslips=payslips, s=facts.settings,
                          name=facts.rota.name, monitored=facts.rota.monitored)
     timeline = stage.timeline
     piece = Piece(replace(stage, timeline=timeline.iloc[0:0], outside=stage.outside[["worker_id"]]),
                   timeline["client_id"].unique().to_numpy(dtype=object), timeline[KEPT] if keep else None)
-    return piece, timeline[CONTINUITY].astype(continuity_dtypes())
+    return piece, timeline[list(CONTINUITY_DTYPES)].astype(CONTINUITY_DTYPES)
 
 
-def continuity_dtypes() -> dict:
-    return {"client_id": "string", "worker_id": "string", "duration_s": "float64", "day": "datetime64[us]"}
+def empty(dtypes: dict) -> pd.DataFrame:
+    """A frame of no rows with these columns and dtypes: the meta Dask checks partitions against."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
 
 
 def run_client_stage(visits: pd.DataFrame, clients: pd.DataFrame | None, facts: Facts) -> pd.DataFrame | None:
@@ -245,14 +247,12 @@ def audit_dataset(
         loaded = [delayed(load_located, nout=2)(p, reading, shared["clients"], s.use_actual) for p in parts]
         facts = delayed(global_facts)([info for _, info in loaded], spec, s, shared["payslips"])
         n = partitions or max(len(parts), len(client.nthreads()), 1)
-        meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in VISIT_DTYPES.items()})
-        by_worker = dd.from_delayed([v for v, _ in loaded], meta=meta, verify_meta=False).shuffle(
+        by_worker = dd.from_delayed([v for v, _ in loaded], meta=empty(VISIT_DTYPES), verify_meta=False).shuffle(
             "worker_id", npartitions=n)
         staged = [delayed(run_worker_stage, nout=2)(p, facts, shared["workers"], shared["payslips"], k == 0,
                                                     keep_timeline)
                   for k, p in enumerate(by_worker.to_delayed())]
-        projected = dd.from_delayed([st[1] for st in staged], verify_meta=False,
-                                    meta=pd.DataFrame({c: pd.Series(dtype=t) for c, t in continuity_dtypes().items()}))
+        projected = dd.from_delayed([st[1] for st in staged], meta=empty(CONTINUITY_DTYPES), verify_meta=False)
         tables = [delayed(run_client_stage)(p, shared["clients"], facts)
                   for p in projected.shuffle("client_id", npartitions=n).to_delayed()]
         wanted = [facts, *[st[0] for st in staged], *tables]
@@ -278,10 +278,6 @@ def merged_stage(pieces: list[Piece], homes: pd.DataFrame, keep_timeline: bool, 
     """The partitions' stage results as one, as ``worker_stage`` gives them for all workers at once."""
     stages = [p.stage for p in pieces]
     clients = pd.unique(np.concatenate([p.clients for p in pieces])) if pieces else np.array([], object)
-    legs: dict[str, int] = {}
-    for st in stages:
-        for how, count in st.legs.items():
-            legs[how] = legs.get(how, 0) + count
     periods = [st.periods for st in stages if st.periods is not None]
     if keep_timeline:
         timeline = pd.concat([p.kept for p in pieces], ignore_index=True)
@@ -290,8 +286,8 @@ def merged_stage(pieces: list[Piece], homes: pd.DataFrame, keep_timeline: bool, 
     return WorkerStage(
         timeline=timeline,
         totals=merge_totals([st.totals for st in stages], len(clients)),
-        planned_times=sum(map(attrgetter("planned_times"), stages)),
-        legs=legs,
+        planned_times=sum(st.planned_times for st in stages),
+        legs=dict(sum((Counter(st.legs) for st in stages), Counter())),
         periods=pd.concat(periods, ignore_index=True) if periods else None,
         outside=pd.concat([st.outside for st in stages], ignore_index=True),
         flags=ordered_flags([st.flags for st in stages]) if "visits" in s.checks else pd.DataFrame(),

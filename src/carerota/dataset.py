@@ -21,7 +21,8 @@ import pyarrow.parquet as pq
 from carerota.errors import InputError, Problem
 from carerota.load import LOCAL_TZ, Rota, rota_from_table
 from carerota.pay import PayPeriods, period_bounds
-from carerota.read import Reading, Source, Table, display_name, match_header, read_table, text_table
+from carerota.read import (Reading, Source, Table, detected_note, display_name, match_header, read_table,
+                           text_table)
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls", ".ods")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -123,7 +124,7 @@ def parquet_table(part: Part, reading: Reading = Reading()) -> Table:
     pf = parquet_file(part.path)
     header = [str(name) for name in pf.schema_arrow.names]
     name = display_name(part.path)
-    opened = Source(name, header, header_row=1, data=b"x")
+    opened = Source(name, header, header_row=1, data=b"x")  # data: not an empty file, for the header check
     profile, found, _, problems = match_header(opened, "rota", reading, "visit")
     if problems:
         raise InputError(problems, "The Parquet file has the columns: " + ", ".join(header) + ".")
@@ -143,9 +144,7 @@ def parquet_table(part: Part, reading: Reading = Reading()) -> Table:
     if SOURCE_FILE in header and len(data):
         names = pc.unique(data.column(SOURCE_FILE)).to_pylist()
         name = str(names[0]) if len(names) == 1 and names[0] else name
-    notes = [f"{name}: read as the {profile.name} layout (detected from its header)."] \
-        if profile is not None and reading.profile == "auto" else []
-    return text_table(name, frame, rows, notes, "visit", part.first)
+    return text_table(name, frame, rows, detected_note(name, profile, reading), "visit", part.first)
 
 
 def part_table(part: Part, reading: Reading = Reading()) -> Table:

@@ -537,8 +537,7 @@ def read_table(source: str | Path, kind: str, reading: Reading = Reading(), *, w
         listed.hint("The header row has: " + ", ".join(header) + ". See how each column is read with "
                     "carerota columns FILE, and map one with --map FIELD=HEADER.")
         listed.raise_if_any()
-    if profile is not None and reading.profile == "auto":
-        notes.append(f"{name}: read as the {profile.name} layout (detected from its header).")
+    notes += detected_note(name, profile, reading)
     order = sorted(found.items(), key=lambda kv: kv[1])
     if opened.delimiter:
         frame, rows = csv_columns(opened.data, name, opened.delimiter, header, [p for _, p in order])
@@ -549,6 +548,13 @@ def read_table(source: str | Path, kind: str, reading: Reading = Reading(), *, w
         rows = np.arange(opened.header_row + 1, opened.header_row + 1 + len(padded))
     frame.columns = [canonical for canonical, _ in order]
     return text_table(name, frame, rows, notes, what, opened.header_row + 1)
+
+
+def detected_note(name: str, profile: Profile | None, reading: Reading) -> list[str]:
+    """The note that a file was read by a profile found from its header (not one the user named)."""
+    if profile is not None and reading.profile == "auto":
+        return [f"{name}: read as the {profile.name} layout (detected from its header)."]
+    return []
 
 
 def text_table(name: str, frame: pd.DataFrame, rows: np.ndarray, notes: list[str], what: str,
