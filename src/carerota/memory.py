@@ -1,0 +1,34 @@
+"""How the carerota command asks the C allocator for memory.
+
+An audit of a million visits allocates and frees arrays of a million rows hundreds of times. By
+default glibc hands each large freed block straight back to the kernel (blocks from 128 KiB, rising
+adaptively to 32 MiB, are mapped one by one; the heap's free top is trimmed at 128 KiB), so the next
+array of that size faults in fresh zeroed pages: over a second of system time for a million visits,
+a sixth of the run. A command that runs once and exits is better served keeping freed memory for
+reuse; its peak stays about the same, as the memory was in use a moment before.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+KEEP_BYTES = 1 << 30  # blocks up to 1 GiB come from the heap, and up to 1 GiB of free heap is kept
+OWN_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES")
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed memory for reuse (Linux only; elsewhere, or where the user tuned malloc
+    through its environment variables, nothing changes). Returns whether the settings were taken."""
+    if not sys.platform.startswith("linux") or any(name in os.environ for name in OWN_SETTINGS):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # musl and other C libraries have no mallopt
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(M_MMAP_THRESHOLD, KEEP_BYTES)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_BYTES))
