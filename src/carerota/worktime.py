@@ -16,6 +16,7 @@ from carerota.load import LOCAL_TZ, lookup
 from carerota.travel import TravelModel, leg_minutes
 
 FIRST, OVERLAP, PAID, BREAK = "first", "overlap", "paid", "break"
+LEGS = [FIRST, OVERLAP, PAID, BREAK]  # the categories of a visit's ``leg``
 
 
 @dataclass(frozen=True)
@@ -68,56 +69,57 @@ def working_time(
     waiting belong to the visit they lead to; ``leg_travel_s`` is the whole journey, before a break
     caps what counts. Returns the visits and counts of how travel legs were found.
     """
-    v = v.copy(deep=False)  # copy-on-write: new columns never touch the caller's frame
     start, end = seconds(v["vstart"]), seconds(v["vend"])
-    worker, _ = pd.factorize(v["worker_id"])
-    first_of_worker = np.ones(len(v), bool)
-    first_of_worker[1:] = worker[1:] != worker[:-1]
+    first_of_worker = np.ones(len(v), bool)  # visits are sorted by worker: a worker starts where the id changes
+    ids = v["worker_id"].array
+    first_of_worker[1:] = np.asarray(ids[1:] != ids[:-1], dtype=bool)
+    worker = np.cumsum(first_of_worker) - 1
     running_end = pd.Series(end).groupby(worker).cummax().to_numpy()
     prev_end = np.roll(running_end, 1)
     gap = np.where(first_of_worker, np.iinfo("int64").max, start - prev_end)
 
     paid_limit, split_limit = rules.paid_gap * 60, rules.split_gap * 60
-    leg = np.select(
-        [first_of_worker | (gap > split_limit), gap < 0, gap <= paid_limit],
-        [FIRST, OVERLAP, PAID],
-        BREAK,
-    )
-    counted = leg != FIRST
-    v["leg"] = leg
-    v["gap_s"] = np.where(counted, gap, np.nan)
-    v["prev_pos"] = np.where(counted, np.arange(len(v)) - 1, -1)  # the visit travelled from
-    v["travel_mode"] = lookup(v["worker_id"], modes.astype(object), travel.default_mode)
-
-    minutes, how = travel_between(v, counted, travel, source)
+    leg = np.select([first_of_worker | (gap > split_limit), gap < 0, gap <= paid_limit], [0, 1, 2], 3).astype("int8")
+    counted = leg != 0
+    first_ids = ids[first_of_worker]
+    mode_of_worker = lookup(pd.Series(first_ids), modes.astype(object), travel.default_mode)
+    mode_names = pd.unique(np.append(mode_of_worker, travel.default_mode).astype(object))
+    mode_codes = pd.Index(mode_names).get_indexer(mode_of_worker)[worker]
+    new = {  # categories: a million short labels as text would cost more than all the arithmetic
+        "leg": pd.Categorical.from_codes(leg, LEGS),
+        "gap_s": np.where(counted, gap, np.nan),
+        "prev_pos": np.where(counted, np.arange(len(v)) - 1, -1),  # the visit travelled from
+        "travel_mode": pd.Categorical.from_codes(mode_codes, mode_names),
+    }
+    minutes, how = travel_between(v, counted, new["travel_mode"], travel, source)
     leg_s = np.zeros(len(v))
     leg_s[counted] = np.round(minutes * 60)
 
+    overlap, paid, pause = (leg == LEGS.index(name) for name in (OVERLAP, PAID, BREAK))
     gap_pos = np.clip(np.where(counted, gap, 0), 0, None)
-    v["travel_s"] = np.where(leg == BREAK, np.minimum(leg_s, gap_pos), leg_s)
-    v["waiting_s"] = np.where(leg == PAID, np.clip(gap_pos - leg_s, 0, None), 0.0)
-    v["break_s"] = np.where(leg == BREAK, gap_pos - v["travel_s"], 0.0)
-    v["leg_travel_s"] = leg_s
+    travel_s = np.where(pause, np.minimum(leg_s, gap_pos), leg_s)
+    waiting_s = np.where(paid, np.clip(gap_pos - leg_s, 0, None), 0.0)
     # Time in two overlapping visits is counted once: a worker cannot work two hours in one.
-    v["contact_s"] = np.clip(end - np.where(leg == OVERLAP, np.maximum(start, prev_end), start), 0, None)
-    v["working_s"] = v["contact_s"] + v["travel_s"] + v["waiting_s"]
-    return v, how
+    contact_s = np.clip(end - np.where(overlap, np.maximum(start, prev_end), start), 0, None)
+    new.update(travel_s=travel_s, waiting_s=waiting_s, break_s=np.where(pause, gap_pos - travel_s, 0.0),
+               leg_travel_s=leg_s, contact_s=contact_s, working_s=contact_s + travel_s + waiting_s)
+    return pd.concat([v.drop(columns=[c for c in new if c in v]), pd.DataFrame(new, index=v.index)], axis=1), how
 
 
-def travel_between(v: pd.DataFrame, counted: np.ndarray, travel: TravelModel,
+def travel_between(v: pd.DataFrame, counted: np.ndarray, travel_mode: pd.Categorical, travel: TravelModel,
                    source: str) -> tuple[np.ndarray, dict]:
     """Minutes of travel for each counted leg, worked out once per (from client, to client, mode).
 
     A client's home is the first location given for it; rows that disagree are reported.
     """
     client, names = pd.factorize(v["client_id"])
-    mode, mode_names = pd.factorize(v["travel_mode"])
+    mode, mode_names = travel_mode.codes, travel_mode.categories
     homes = v[["lat", "lon"]].groupby(client).first()
     lat = homes["lat"].reindex(range(len(names))).to_numpy()
     lon = homes["lon"].reindex(range(len(names))).to_numpy()
     frm, to, mo = np.roll(client, 1)[counted], client[counted], mode[counted]
     key = (frm.astype("int64") * len(names) + to) * len(mode_names) + mo
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    first, inverse = distinct_keys(key)
     pairs = pd.DataFrame({
         "row": v["row"].to_numpy()[counted][first],
         "from_client": names.take(frm[first]), "to_client": names.take(to[first]),
@@ -129,3 +131,15 @@ def travel_between(v: pd.DataFrame, counted: np.ndarray, travel: TravelModel,
     labels, label_of_pair = np.unique(how, return_inverse=True)
     counts = np.bincount(label_of_pair[inverse], minlength=len(labels))
     return minutes[inverse], {str(k): int(n) for k, n in zip(labels, counts) if n}
+
+
+def distinct_keys(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_index=True, return_inverse=True)`` without its sort of every key: the
+    keys are hashed, and only the distinct ones (a few per cent of a rota's legs) are sorted."""
+    codes, values = pd.factorize(key)
+    order = np.argsort(values, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    seen = np.maximum.accumulate(codes) if len(codes) else codes
+    first_seen = np.flatnonzero(np.diff(seen, prepend=-1) > 0)  # codes are numbered as first met
+    return first_seen[order], rank[codes]
