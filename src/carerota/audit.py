@@ -17,7 +17,7 @@ from carerota.checks.continuity import ContinuityPolicy, client_continuity, cont
 from carerota.checks.visits import VisitPolicy, flag_visits
 from carerota.errors import InputError, Problem
 from carerota.findings import RULES, findings_frame
-from carerota.load import Rota, lookup
+from carerota.load import Rota, spread
 from carerota.pay import PayPeriods, apply_floor, worker_periods
 from carerota.rates import WageFloor
 from carerota.travel import TravelModel
@@ -74,13 +74,14 @@ def locate(visits: pd.DataFrame, clients: pd.DataFrame | None) -> pd.DataFrame:
     """Fill each visit's lat/lon from the clients file where the rota row has none."""
     if clients is None:
         return visits
+    missing = {col: visits[col].isna().to_numpy() for col in ("lat", "lon")}
+    if not any(m.any() for m in missing.values()):
+        return visits
     v = visits.copy(deep=False)  # copy-on-write: the caller's frame is never changed
-    for col in ("lat", "lon"):
-        missing = v[col].isna().to_numpy()
-        if missing.all():  # homes only in the clients file: no row-by-row mask
-            v[col] = lookup(v["client_id"], clients[col].astype("float64")).astype("float64")
-        elif missing.any():
-            v.loc[missing, col] = lookup(v["client_id"][missing], clients[col].astype("float64")).astype("float64")
+    codes, ids = pd.factorize(v["client_id"], use_na_sentinel=True)
+    homes = clients[["lat", "lon"]].astype("float64").reindex(ids.astype(object))
+    for col, m in missing.items():
+        v[col] = np.where(m, spread(homes[col].to_numpy(), codes, np.nan), v[col].to_numpy("float64"))
     return v
 
 
@@ -90,8 +91,12 @@ def attributions(rota: Rota, tables: list[pd.DataFrame]) -> list[str]:
 
 
 def clients_with_two_homes(visits: pd.DataFrame) -> list[str]:
-    distinct = visits.groupby("client_id")[["lat", "lon"]].nunique().max(axis=1)
-    return sorted(distinct.index[distinct > 1].astype(str))
+    """Clients whose visits give more than one location (missing ones aside)."""
+    codes, ids = pd.factorize(visits["client_id"])
+    by_client = visits[["lat", "lon"]].groupby(codes)
+    low, high = by_client.min(), by_client.max()
+    moved = ((low != high) & high.notna()).any(axis=1).to_numpy()
+    return sorted(ids[low.index.to_numpy()[moved]].astype(str))
 
 
 def with_locations(result: AuditResult) -> AuditResult:

@@ -43,8 +43,11 @@ def join(*pieces) -> pd.Series:
 
 
 def number(x, decimals: int = 1) -> pa.Array:
-    """Figures for messages: rounded, and whole numbers without a decimal point (30, 12.5)."""
-    return pc.cast(pa.array(np.round(np.asarray(x, dtype="float64"), decimals), from_pandas=True), pa.string())
+    """Figures for messages: rounded, and whole numbers without a decimal point (30, 12.5); null
+    where missing. A rota's figures repeat (15, 30 minutes), so each distinct one is formatted once."""
+    rounded = np.round(np.asarray(x, dtype="float64"), decimals) + 0.0  # + 0.0: no "-0"
+    codes, values = pd.factorize(rounded, use_na_sentinel=True)
+    return pc.cast(pa.array(values), pa.string()).take(pa.array(codes, mask=codes < 0))
 
 
 def order_codes(values: pd.Series) -> np.ndarray:
@@ -61,9 +64,22 @@ def findings_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     out = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
     rule, names = pd.factorize(out["rule"])
-    out["severity"] = np.array([RULES[name][0] for name in names], dtype=object)[rule]
+    severities = pa.array([RULES[name][0] for name in names], type=pa.string())
+    out["severity"] = pd.Series(severities.take(pa.array(rule)), dtype=out["rule"].dtype)  # arrow, not a million objects
     out["row"] = out["row"].astype("Int64")
     out["amount"] = out["amount"].astype("float64")
     keys = [out["row"].fillna(-1).to_numpy("int64"), order_codes(out["period_start"]), order_codes(out["client_id"]),
             order_codes(out["worker_id"]), np.array([list(RULES).index(name) for name in names])[rule]]
-    return out.take(np.lexsort(keys)).reset_index(drop=True)
+    return out.take(sort_order(keys)).reset_index(drop=True)
+
+
+def sort_order(keys: list[np.ndarray]) -> np.ndarray:
+    """``np.lexsort(keys)`` for keys of small non-negative integers (-1 allowed), by one stable sort
+    of the keys packed into one integer when they fit in 63 bits."""
+    sizes = [int(k.max()) + 2 if len(k) else 1 for k in keys]
+    if not len(keys[0]) or np.prod(np.array(sizes, dtype=float)) >= 2**62:
+        return np.lexsort(keys)
+    packed = np.zeros(len(keys[0]), dtype="int64")
+    for key, size in zip(reversed(keys), reversed(sizes)):  # the last key is the primary one
+        packed = packed * size + (key.astype("int64") + 1)
+    return np.argsort(packed, kind="stable")

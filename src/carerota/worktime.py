@@ -51,13 +51,33 @@ def visit_times(visits: pd.DataFrame, *, use_actual: bool) -> pd.DataFrame:
     vstart = visits["actual_start"].where(used, visits["start"]) if use_actual else visits["start"]
     vend = visits["actual_end"].where(used, visits["end"]) if use_actual else visits["end"]
     worker, _ = pd.factorize(visits["worker_id"], sort=True)  # sorting codes, not strings
-    order = np.lexsort((visits["row"].to_numpy(), seconds(vend), seconds(vstart), worker))
+    order = worker_time_order(worker, seconds(vstart), seconds(vend), visits["row"].to_numpy())
     in_order = bool((order == np.arange(len(order))).all())  # exports are often sorted already: no copy
     v = visits.copy(deep=False).reset_index(drop=True) if in_order else visits.take(order).reset_index(drop=True)
     v["used_actual"], v["vstart"], v["vend"] = used[order], vstart.array.take(order), vend.array.take(order)
     v["duration_s"] = (seconds(v["vend"]) - seconds(v["vstart"])).astype("float64")
     v["day"] = local_dates(v["vstart"])
     return v
+
+
+def worker_time_order(worker: np.ndarray, start: np.ndarray, end: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """``np.lexsort((row, end, start, worker))``, faster: worker and start packed in one integer
+    (seconds from 1999 to 2099 times a million workers still fit in 63 bits) are sorted by a stable
+    sort that runs through an export already in order, and only visits of one worker starting at
+    the same second are ordered by end and row."""
+    span = int(start.max() - start.min()) + 1 if len(start) else 1
+    if len(start) == 0 or span * (int(worker.max()) + 1) >= 2**62:
+        return np.lexsort((row, end, start, worker))
+    packed = worker.astype("int64") * span + (start - start.min())
+    order = np.argsort(packed, kind="stable")
+    ordered = packed[order]
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if tied.size:
+        at = np.union1d(tied, tied + 1)
+        group = np.cumsum(np.r_[True, ordered[at][1:] != ordered[at][:-1]])
+        pos = order[at]
+        order[at] = pos[np.lexsort((pos, row[pos], end[pos], group))]
+    return order
 
 
 def working_time(
