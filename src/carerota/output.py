@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import math
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -142,12 +143,13 @@ def json_values(column: pd.Series) -> tuple[pa.Array, bool]:
     if pd.api.types.is_integer_dtype(column):
         return pc.fill_null(pc.cast(pa.array(column, from_pandas=True, type=pa.int64()), pa.string()), "null"), False
     if pd.api.types.is_float_dtype(column):
-        x = column.to_numpy("float64", na_value=np.nan)
-        text = pc.cast(pa.array(x, from_pandas=True), pa.string())
+        # each distinct figure is written once (a rota's minutes repeat); + 0.0 writes -0.0 as 0.0
+        codes, x = pd.factorize(column.to_numpy("float64", na_value=np.nan) + 0.0, use_na_sentinel=True)
+        text = pc.cast(pa.array(x), pa.string())
         with np.errstate(invalid="ignore"):
             whole = np.isfinite(x) & (x == np.round(x)) & (np.abs(x) < 1e15)  # arrow writes 30.0 as 30
         text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, ".0", ""), text)
-        return pc.fill_null(text, "null"), False
+        return pc.fill_null(text.take(pa.array(codes, mask=codes < 0)), "null"), False
     if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty"):
         return pa.array([nested_json(x) for x in column], type=pa.string()), False
     return bare_strings(pa.array(column, from_pandas=True, type=pa.string()))
@@ -169,25 +171,34 @@ def json_lines(part: pd.DataFrame, names: list[str], last: bool) -> bytes:
     return joined_bytes(lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines)
 
 
-def json_array(frame: pd.DataFrame, rows_per_chunk: int = 100_000) -> Iterator[bytes]:
-    """A JSON array of the frame's rows (output-rounded), one compact object per line, as UTF-8 chunks:
-    a large result is encoded a slice at a time, never held whole as text. Two slices are encoded at
-    once on two threads (arrow's kernels release the GIL); they are yielded in order."""
+def json_array(frame: pd.DataFrame, rows_per_chunk: int = 100_000) -> Iterator[bytes | Callable[[], bytes]]:
+    """A JSON array of the frame's rows (output-rounded), one compact object per line, as UTF-8 text
+    and as slices still to encode (callables giving their text): a large result is encoded a slice
+    at a time, never held whole as text. ``in_order`` runs the slices on threads."""
     if frame.empty:
         yield b"[]"
         return
     names = [json.dumps(str(c), ensure_ascii=False) + ":" for c in frame.columns]
-    starts = range(0, len(frame), rows_per_chunk)
     yield b"[\n"
-    with ThreadPoolExecutor(2) as pool:
+    for at in range(0, len(frame), rows_per_chunk):
+        yield partial(json_lines, frame.iloc[at:at + rows_per_chunk], names, at + rows_per_chunk >= len(frame))
+
+
+def in_order(pieces: Iterable[bytes | Callable[[], bytes]], threads: int = 2) -> Iterator[bytes]:
+    """The pieces' text in order, the callables among them run on ``threads`` threads (arrow's kernels
+    release the GIL) and kept a few ahead, so that encoding goes on while the caller writes."""
+    with ThreadPoolExecutor(threads) as pool:
         pending: deque = deque()
-        for at in starts:
-            pending.append(pool.submit(json_lines, frame.iloc[at:at + rows_per_chunk], names,
-                                       at + rows_per_chunk >= len(frame)))
-            if len(pending) == 2:
-                yield pending.popleft().result()
+        for piece in pieces:
+            pending.append(piece if isinstance(piece, bytes) else pool.submit(piece))
+            while len(pending) > threads + 1:
+                yield done(pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield done(pending.popleft())
+
+
+def done(piece) -> bytes:
+    return piece if isinstance(piece, bytes) else piece.result()
 
 
 def string_offsets(strings: pa.Array) -> np.ndarray:

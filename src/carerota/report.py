@@ -26,7 +26,7 @@ from carerota.anonymise import Anonymised, audit_command
 from carerota.audit import AuditResult
 from carerota.dataset import Converted
 from carerota.findings import RULES
-from carerota.output import (clean, hours, iso_local, json_array, money, plural, rounded, scorecard_rows,
+from carerota.output import (clean, hours, in_order, iso_local, json_array, money, plural, rounded, scorecard_rows,
                              spreadsheet_safe)
 from carerota.postcodes import NI_NOTE, ImportSummary, PostcodeTable
 from carerota.read import Layout
@@ -48,7 +48,7 @@ PROMISES = (  # (charter promise, the check that tests it)
 
 def json_records(frame: pd.DataFrame) -> str:
     """A JSON array of the rows, one compact row per line."""
-    return b"".join(json_array(frame)).decode("utf-8")
+    return b"".join(in_order(json_array(frame))).decode("utf-8")
 
 
 def write_json(result: AuditResult, out: BinaryIO) -> None:
@@ -56,13 +56,17 @@ def write_json(result: AuditResult, out: BinaryIO) -> None:
     written a slice at a time (a county's audit has millions of flagged visits)."""
     head = json.dumps({"carerota_version": __version__, "summary": clean(result.summary)},
                       indent=2, ensure_ascii=False)
-    out.write(head[:-2].encode("utf-8"))
-    for key, frame in (("workers", result.workers), ("clients", result.clients), ("visits", result.flags),
-                       ("findings", result.findings)):
-        out.write(f',\n  "{key}": '.encode("utf-8"))
-        for chunk in json_array(frame):
-            out.write(chunk)
-    out.write(f',\n  "notes": {json.dumps(result.notes, ensure_ascii=False)}\n}}\n'.encode("utf-8"))
+
+    def pieces():
+        yield head[:-2].encode("utf-8")
+        for key, frame in (("workers", result.workers), ("clients", result.clients), ("visits", result.flags),
+                           ("findings", result.findings)):
+            yield f',\n  "{key}": '.encode("utf-8")
+            yield from json_array(frame)
+        yield f',\n  "notes": {json.dumps(result.notes, ensure_ascii=False)}\n}}\n'.encode("utf-8")
+
+    for text in in_order(pieces()):  # one pipeline: the next list is encoded while this one is written
+        out.write(text)
 
 
 def to_json(result: AuditResult) -> str:
