@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable, Optional
 import pandas as pd
 import typer
 
-from carerota import __version__, html_report, report
+from carerota import __version__, report
 from carerota import postcodes as postcode_tables
 from carerota.anonymise import KeyFileError, anonymise, anonymised_paths, read_key
 from carerota.audit import CHECKS, AuditSettings, audit, with_locations
@@ -381,6 +381,7 @@ def audit_command(
     if include_locations:
         result = with_locations(result)
     if html is not None:
+        from carerota import html_report  # imported when asked for: 30 ms of start-up
         write_output(html_report.audit_page(result, name), html)
     if fmt is Format.json:
         write_output(lambda out: report.write_json(result, out), output)
@@ -473,6 +474,7 @@ def batch_command(
     for row in result.rows[result.rows["status"] == "error"].itertuples():
         report.print_error(err, row.error)
     if html is not None:
+        from carerota import html_report  # imported when asked for: 30 ms of start-up
         write_output(html_report.batch_page(result.rows, f"{len(result.rows)} rotas"), html)
     if fmt is Format.json:
         write_output(report.batch_to_json(result), output)
@@ -567,6 +569,7 @@ def tender_command(
 
     report.print_notes(err, result.notes)
     if html is not None:
+        from carerota import html_report  # imported when asked for: 30 ms of start-up
         write_output(html_report.tender_page(result.bids, result.assumptions, f"Tender check: {bids.name}"), html)
     if fmt is Format.json:
         write_output(report.tender_to_json(result), output)
