@@ -231,3 +231,24 @@ def test_workers_file_rejects_a_birth_date_in_the_future(write):
     path = write("w.csv", "worker_id,date_of_birth", "W1,1990-01-01", "W2,2090-01-01")
     with pytest.raises(InputError, match="row 3, column 'date_of_birth'"):
         load_workers(path)
+
+
+def test_cells_are_trimmed_in_any_column_that_needs_it(write):
+    # one padded cell is enough for its column to be trimmed; the other columns are left as read
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay",
+                 "W1,C1,2026-11-02 08:00,2026-11-02 08:30,5",
+                 "W1 ,\u00a0C2\t, 2026-11-02 09:00,2026-11-02 09:30,5 ")
+    v = load_rota(path).visits
+    assert v["worker_id"].tolist() == ["W1", "W1"] and v["client_id"].tolist() == ["C1", "C2"]
+    assert v.loc[1, "start"] == pd.Timestamp("2026-11-02 09:00", tz="UTC") and v.loc[1, "visit_pay"] == 5
+
+
+@pytest.mark.parametrize("cells, may", [
+    (["W1", "W2"], False), (["W1", ""], False), ([None, "W1"], False), (["W 1"], False),
+    ([" W1"], True), (["W1\r"], True), (["W1\u00a0"], True), (["Zoë"], True),  # any non-ASCII end: Unicode spaces
+])
+def test_which_columns_may_need_trimming(cells, may):
+    from carerota.read import may_need_trim
+    column = pd.Series(["x"] + cells, dtype="string")
+    assert may_need_trim(column) is may
+    assert may_need_trim(column.iloc[1:]) is may  # a slice reads its own cells' bytes

@@ -562,7 +562,9 @@ def text_table(name: str, frame: pd.DataFrame, rows: np.ndarray, notes: list[str
     """Cells stripped and empty rows skipped (and counted): a table of text ready for typing, from
     any file format. ``first_row`` is named when there is no row at all."""
     for canonical in frame.columns:
-        frame[canonical] = frame[canonical].astype("string").str.strip()
+        frame[canonical] = frame[canonical].astype("string")
+        if may_need_trim(frame[canonical]):
+            frame[canonical] = frame[canonical].str.strip()
     empty = (frame.iloc[:, 0] == "").fillna(True).to_numpy(bool)  # a row is empty only if its first cell is
     for c in frame.columns[1:]:
         if empty.any():
@@ -574,6 +576,24 @@ def text_table(name: str, frame: pd.DataFrame, rows: np.ndarray, notes: list[str
         raise InputError(Problem(name, f"expected a {what} row after the header; found none",
                                  None if skipped else first_row))
     return Table(name, frame, np.asarray(rows), skipped, notes)
+
+
+def may_need_trim(column: pd.Series) -> bool:
+    """Whether any cell of a text column may start or end with whitespace: a look at the first and
+    last byte of each cell (ASCII space or control, or any byte of a multi-byte character, as
+    Unicode has spaces too) spares the trim of columns that have none, most of a large file's."""
+    for chunk in pa.chunked_array(pa.array(column)).chunks:
+        if not len(chunk):
+            continue
+        wide = chunk.type == pa.large_string()
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+        offsets = offsets[chunk.offset:chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)
+        filled = offsets[1:] > offsets[:-1]
+        ends = np.concatenate((data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]))
+        if ((ends <= 32) | (ends >= 128)).any():
+            return True
+    return False
 
 
 def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
