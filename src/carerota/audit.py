@@ -6,6 +6,7 @@ Nothing here prints or knows about the command line; ``carerota.report`` renders
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -124,8 +125,11 @@ def audit(
     s = settings or AuditSettings()
     visits = locate(rota.visits, clients)
     moved = clients_with_two_homes(visits) if travelled(s) else []
-    part = worker_stage(visits, workers=workers, payslips=payslips, s=s, name=rota.name, monitored=rota.monitored)
-    client_table = client_stage(part.timeline, clients, s)
+    timed = visit_times(visits, use_actual=s.use_actual)
+    with ThreadPoolExecutor(1) as pool:  # continuity reads only the timed visits: it runs beside the worker steps
+        continuity = pool.submit(client_stage, timed, clients, s)
+        part = worker_stage(timed, workers=workers, payslips=payslips, s=s, name=rota.name, monitored=rota.monitored)
+        client_table = continuity.result()
     return assemble(rota, [t for t in (clients, workers) if t is not None], moved, part, client_table, workers, s)
 
 
@@ -151,8 +155,8 @@ class WorkerStage:
 def worker_stage(visits: pd.DataFrame, *, workers: pd.DataFrame | None, payslips: pd.DataFrame | None,
                  s: AuditSettings, name: str, monitored: bool) -> WorkerStage:
     """Working time, pay periods and visit checks: each needs all of a worker's visits and nothing
-    of any other worker's, so any set of whole workers can be audited apart (``visits`` located)."""
-    visits = visit_times(visits, use_actual=s.use_actual)
+    of any other worker's, so any set of whole workers can be audited apart (``visits`` located and
+    timed by ``visit_times``)."""
     planned = int((~visits["used_actual"]).sum()) if s.use_actual else 0
     legs: dict = {}
     if travelled(s):
@@ -168,7 +172,7 @@ def worker_stage(visits: pd.DataFrame, *, workers: pd.DataFrame | None, payslips
 
 
 def client_stage(visits: pd.DataFrame, clients: pd.DataFrame | None, s: AuditSettings) -> pd.DataFrame:
-    """Continuity: needs all of a client's visits and nothing of any other client's."""
+    """Continuity: needs all of a client's visits (timed) and nothing of any other client's."""
     if "continuity" not in s.checks:
         return pd.DataFrame(columns=CLIENT_COLUMNS)
     return client_continuity(visits, clients, s.continuity)[CLIENT_COLUMNS]

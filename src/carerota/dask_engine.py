@@ -145,8 +145,9 @@ def run_worker_stage(visits: pd.DataFrame, facts: Facts, workers: pd.DataFrame |
             payslips = pd.concat([payslips, facts.extra_payslips])
     if visits.empty and (payslips is None or payslips.empty):
         return None, empty(CONTINUITY_DTYPES)
-    stage = worker_stage(with_homes(visits, facts.homes), workers=workers, payslips=payslips, s=facts.settings,
-                         name=facts.rota.name, monitored=facts.rota.monitored)
+    timed = visit_times(with_homes(visits, facts.homes), use_actual=facts.settings.use_actual)
+    stage = worker_stage(timed, workers=workers, payslips=payslips, s=facts.settings, name=facts.rota.name,
+                         monitored=facts.rota.monitored)
     timeline = stage.timeline
     piece = Piece(replace(stage, timeline=timeline.iloc[0:0], outside=stage.outside[["worker_id"]]),
                   timeline["client_id"].unique().to_numpy(dtype=object), timeline[KEPT] if keep else None)
