@@ -230,7 +230,9 @@ def floor_notes(wp: pd.DataFrame, s: AuditSettings) -> list[str]:
         notes.append(
             f"Age unknown for {len(unknown)} worker(s) ({', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''}): "
             "assumed 21 or over, on the top rate (give age or date_of_birth with --workers).")
-    late = wp.loc[[not rates.rate_is_known(s.floor, d.date()) for d in pd.to_datetime(wp["period_start"])]]
+    starts = pd.to_datetime(wp["period_start"])
+    known = {start: rates.rate_is_known(s.floor, start.date()) for start in starts.unique()}  # a few dates
+    late = wp.loc[~starts.map(known).to_numpy(bool)]
     if len(late):
         notes.append(
             f"{len(late)} pay period(s) start after {rates.known_until()[s.floor.scheme]}, past the last "

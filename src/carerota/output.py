@@ -164,11 +164,9 @@ def json_lines(part: pd.DataFrame, names: list[str], last: bool) -> bytes:
         values, bare = json_values(part[col])
         pieces += [glue + name + ('"' if bare else ""), values]
         glue = '",' if bare else ","
-    separators = np.full(len(part), ",\n", dtype=object)
-    if last:
-        separators[-1] = "\n]"
-    lines = pc.binary_join_element_wise(*pieces, glue[:-1] + "}", pa.array(separators, type=pa.string()), "")
-    return joined_bytes(lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines)
+    lines = pc.binary_join_element_wise(*pieces, glue[:-1] + "},\n", "")
+    text = joined_bytes(lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines)
+    return text[:-2] + b"\n]" if last else text
 
 
 def json_array(frame: pd.DataFrame, rows_per_chunk: int = 100_000) -> Iterator[bytes | Callable[[], bytes]]:
