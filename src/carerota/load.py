@@ -143,20 +143,22 @@ def number_column(
 NAT = np.iinfo("int64").min  # NaT as int64
 
 
-def localise(naive: pd.Series, prefer_dst: np.ndarray | Callable[[pd.Series], np.ndarray]
-             ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+def localise(naive: pd.Series, prefer_dst: np.ndarray | Callable[[pd.Series], np.ndarray],
+             coded: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Naive Europe/London wall-clock times → UTC, and which were ambiguous or nonexistent.
 
     In the hour repeated when clocks go back, ``prefer_dst`` picks the first (BST) reading (or says
     where to, given the BST readings); the hour skipped when clocks go forward is moved forward to
-    the first real instant. Each distinct time is localised once.
+    the first real instant. Each distinct time is localised once: ``coded`` gives the times as codes
+    into values (NaT allowed) where the caller has them (``read_times``), else they are found here.
     """
-    codes, values = pd.factorize(naive, use_na_sentinel=True)
+    codes, values = coded if coded is not None else pd.factorize(naive, use_na_sentinel=True)
     values = pd.Series(values, dtype="datetime64[us]")
+    real = values.notna().to_numpy()
     as_dst = values.dt.tz_localize(LOCAL_TZ, ambiguous=np.ones(len(values), bool), nonexistent="NaT")
     as_gmt = values.dt.tz_localize(LOCAL_TZ, ambiguous=np.zeros(len(values), bool), nonexistent="NaT")
-    nonexistent = as_dst.isna().to_numpy()
-    ambiguous = (as_dst != as_gmt).to_numpy() & ~nonexistent
+    nonexistent = as_dst.isna().to_numpy() & real
+    ambiguous = (as_dst != as_gmt).to_numpy() & ~nonexistent & real
     if nonexistent.any():
         shifted = values[nonexistent].dt.tz_localize(LOCAL_TZ, nonexistent="shift_forward")
         as_dst, as_gmt = as_dst.copy(), as_gmt.copy()
@@ -223,10 +225,11 @@ def times_of_day(s: pd.Series) -> np.ndarray:
 
 
 def read_times(t: Table, col: str, problems: Problems, *, required: bool,
-               day: pd.Series | None) -> tuple[pd.Series, pd.Series, np.ndarray]:
-    """(naive local, UTC) times of a column, NaT where absent or bad (and reported), and which cells
-    were times of day (08:00): those are put on ``day``, a naive local date; without one, an error.
-    Each distinct cell is parsed once."""
+               day: pd.Series | None) -> tuple[pd.Series, pd.Series, np.ndarray, tuple | None]:
+    """(naive local, UTC) times of a column, NaT where absent or bad (and reported), which cells
+    were times of day (08:00): those are put on ``day``, a naive local date; without one, an error;
+    and, where there were none, the naive times as (codes, distinct values) for ``localise``. Each
+    distinct cell is parsed once."""
     s = t.frame[col] if col in t.frame else pd.Series("", index=t.frame.index, dtype="string")
     codes, values = distinct(s)
     clock_values = times_of_day(values)
@@ -247,7 +250,7 @@ def read_times(t: Table, col: str, problems: Problems, *, required: bool,
                           f"expected {EXPECTED_TIME} (a time of day needs a date column)")
     if required and empty.any():
         problems.add_rows(t.name, t.rows[empty], col, s[empty], f"expected {EXPECTED_TIME}, found a blank cell")
-    return naive, utc, clock
+    return naive, utc, clock, None if clock.any() else (codes, naive_values.to_numpy())
 
 
 def local_naive(naive: pd.Series, utc: pd.Series) -> pd.Series:
@@ -282,23 +285,24 @@ def interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: li
     the duration is added to the start as elapsed time.
     """
     start_col, end_col, duration_col = cols
-    start_naive, start_utc, start_clock = read_times(t, start_col, problems, required=required, day=day)
+    start_naive, start_utc, start_clock, start_coded = read_times(t, start_col, problems, required=required, day=day)
     if near is not None and start_clock.any():
         gap = start_naive - near
         late, early = (start_clock & (g.fillna(False).to_numpy(bool)) for g in (gap > HALF_DAY, gap < -HALF_DAY))
         start_naive = start_naive.where(~late, start_naive - DAY).where(~early, start_naive + DAY)
-    start, amb_s, gap_s = localise(start_naive, np.ones(len(start_naive), bool))
+    start, amb_s, gap_s = localise(start_naive, np.ones(len(start_naive), bool), start_coded)
     start = start.where(start_naive.notna(), start_utc)
     ambiguous, skipped = int(amb_s.sum()), int(gap_s.sum())
     if end_col in t.frame or duration_col not in t.frame:
         start_local = local_naive(start_naive, start_utc)
-        end_naive, end_utc, end_clock = read_times(t, end_col, problems, required=required,
-                                                   day=start_local.dt.normalize())
+        end_naive, end_utc, end_clock, end_coded = read_times(t, end_col, problems, required=required,
+                                                              day=start_local.dt.normalize())
         before = end_clock & (end_naive < start_local).fillna(False).to_numpy(bool)
         end_naive = end_naive.where(~before, end_naive + DAY)
         # An ambiguous end is read as BST unless that puts it before its start (a visit across
         # 01:00-02:00 on the night the clocks go back).
-        end, amb_e, gap_e = localise(end_naive, lambda as_bst: ~(as_bst <= start).fillna(False).to_numpy(bool))
+        end, amb_e, gap_e = localise(end_naive, lambda as_bst: ~(as_bst <= start).fillna(False).to_numpy(bool),
+                                     end_coded)
         end = end.where(end_naive.notna(), end_utc)
         ambiguous, skipped = ambiguous + int(amb_e.sum()), skipped + int(gap_e.sum())
     else:
