@@ -74,9 +74,9 @@ def leg_minutes(legs: pd.DataFrame, model: TravelModel, source: str) -> tuple[np
         located = part[["from_lat", "from_lon", "to_lat", "to_lon"]].notna().all(axis=1).to_numpy()
         if not located.all():
             raise missing_locations(part.loc[~located], source)
-        modes = part["mode"].to_numpy()
-        speed = pd.Series(modes).map(model.speed_kmh).to_numpy(dtype="float64")
-        circuity = pd.Series(modes).map(model.circuity).to_numpy(dtype="float64")
+        mode, names = pd.factorize(part["mode"].to_numpy(), use_na_sentinel=False)
+        speed = np.array([model.speed_kmh.get(m, np.nan) for m in names], dtype="float64")[mode]
+        circuity = np.array([model.circuity.get(m, np.nan) for m in names], dtype="float64")[mode]
         km = distance_km(part["from_lat"], part["from_lon"], part["to_lat"], part["to_lon"])
         minutes[todo] = km * circuity / speed * 60
     return minutes, how

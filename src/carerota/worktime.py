@@ -148,9 +148,9 @@ def travel_between(v: pd.DataFrame, counted: np.ndarray, travel_mode: pd.Categor
         "mode": mode_names.take(mo[first]),
     })
     minutes, how = leg_minutes(pairs, travel, source)
-    labels, label_of_pair = np.unique(how, return_inverse=True)
+    label_of_pair, labels = pd.factorize(how)
     counts = np.bincount(label_of_pair[inverse], minlength=len(labels))
-    return minutes[inverse], {str(k): int(n) for k, n in zip(labels, counts) if n}
+    return minutes[inverse], {str(k): int(n) for k, n in sorted(zip(labels, counts)) if n}
 
 
 def distinct_keys(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
