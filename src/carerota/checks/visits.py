@@ -35,9 +35,8 @@ FLAG_ORDER = ("short-visit", "short-actual-visit", "clipped-visit", "late-start"
 def minutes_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     """Minutes from ``earlier`` to ``later``; NaN where either is missing."""
     both = (later.notna() & earlier.notna()).to_numpy()
-    out = np.full(len(later), np.nan)
-    out[both] = (seconds(later[both]) - seconds(earlier[both])) / 60
-    return out
+    with np.errstate(over="ignore"):  # NaT is int64's minimum: its differences are dropped
+        return np.where(both, (seconds(later) - seconds(earlier)) / 60, np.nan)
 
 
 def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel: bool) -> pd.DataFrame:
