@@ -184,12 +184,13 @@ def json_array(frame: pd.DataFrame, rows_per_chunk: int = 100_000) -> Iterator[b
 
 def in_order(pieces: Iterable[bytes | Callable[[], bytes]], threads: int = 2) -> Iterator[bytes]:
     """The pieces' text in order, the callables among them run on ``threads`` threads (arrow's kernels
-    release the GIL) and kept a few ahead, so that encoding goes on while the caller writes."""
+    release the GIL) and kept a few ahead (at most ``threads`` + 3: about 150 MB of text at worst), so
+    that encoding goes on while the caller writes."""
     with ThreadPoolExecutor(threads) as pool:
         pending: deque = deque()
         for piece in pieces:
             pending.append(piece if isinstance(piece, bytes) else pool.submit(piece))
-            while len(pending) > threads + 1:
+            while len(pending) > threads + 3:
                 yield done(pending.popleft())
         while pending:
             yield done(pending.popleft())
