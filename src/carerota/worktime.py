@@ -123,7 +123,7 @@ def working_time(
     contact_s = np.clip(end - np.where(overlap, np.maximum(start, prev_end), start), 0, None)
     new.update(travel_s=travel_s, waiting_s=waiting_s, break_s=np.where(pause, gap_pos - travel_s, 0.0),
                leg_travel_s=leg_s, contact_s=contact_s, working_s=contact_s + travel_s + waiting_s)
-    return pd.concat([v.drop(columns=[c for c in new if c in v]), pd.DataFrame(new, index=v.index)], axis=1), how
+    return pd.concat([v.drop(columns=[c for c in new if c in v]), pd.DataFrame(new, index=v.index, copy=False)], axis=1), how
 
 
 def travel_between(v: pd.DataFrame, counted: np.ndarray, travel_mode: pd.Categorical, travel: TravelModel,
@@ -146,7 +146,7 @@ def travel_between(v: pd.DataFrame, counted: np.ndarray, travel_mode: pd.Categor
         "from_lat": lat[frm[first]], "from_lon": lon[frm[first]],
         "to_lat": lat[to[first]], "to_lon": lon[to[first]],
         "mode": mode_names.take(mo[first]),
-    })
+    }, copy=False)
     minutes, how = leg_minutes(pairs, travel, source)
     label_of_pair, labels = pd.factorize(how)
     counts = np.bincount(label_of_pair[inverse], minlength=len(labels))

@@ -60,7 +60,7 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
                 **{col: pd.Series(ids[col].take(taken), dtype="string") for col in ids},
                 "row": row[rows], "rule": rule, "minutes": np.round(minutes[rows], 2), "start": start[rows],
                 "message": join(*message(rows, who_all.take(taken))),
-            }))
+            }, copy=False))  # fresh arrays: no copy into one block
 
     def who(rows: np.ndarray):
         return who_all.take(pa.array(rows))
