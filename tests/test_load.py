@@ -252,3 +252,14 @@ def test_which_columns_may_need_trimming(cells, may):
     column = pd.Series(["x"] + cells, dtype="string")
     assert may_need_trim(column) is may
     assert may_need_trim(column.iloc[1:]) is may  # a slice reads its own cells' bytes
+
+
+def test_a_header_with_control_characters_is_named_on_one_line(tmp_path):
+    # a stray byte in a header (here a file separator, then a byte that is not UTF-8) must not break
+    # the error's line or reach the terminal as it is
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"worker_id,client_id,start,end,\x1c\x81\nW1,C1,2026-11-02 08:00,2026-11-02 08:30,5\n")
+    with pytest.raises(InputError) as err:
+        load_rota(path)
+    first_line = str(err.value).splitlines()[0]
+    assert first_line.endswith("row 1, column '\\x1c\ufffd': expected UTF-8 text, found the byte 0x81")

@@ -188,3 +188,53 @@ def test_parsing_distinct_values_equals_parsing_each_row_alone(tmp_path_factory,
     else:  # the first ten problems are listed, the rest counted
         assert set(problems[:-1]) <= set(alone_problems)
         assert len(problems) - 1 + problems[-1][1] == len(alone_problems)
+
+
+int_keys = st.lists(st.tuples(st.integers(0, 6), st.integers(-1, 40), st.integers(0, 3)), max_size=60)
+
+
+@settings(max_examples=80, deadline=None)
+@given(int_keys)
+def test_packed_sort_orders_like_lexsort(rows):
+    from carerota.findings import sort_order
+    keys = [np.array([r[i] for r in rows], dtype="int64") for i in range(3)]
+    assert sort_order(keys).tolist() == np.lexsort(keys).tolist()
+
+
+def test_keys_too_wide_to_pack_fall_back_to_lexsort():
+    from carerota.findings import sort_order
+    keys = [np.array([3, 2**40, 5, 2**40]), np.array([2**40, 1, 2**40, 0])]
+    assert sort_order(keys).tolist() == np.lexsort(keys).tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 6), st.integers(0, 3), st.integers(1, 9)), max_size=60))
+def test_visits_are_ordered_like_lexsort(rows):
+    # same worker and start (a double booking): by end, then row, then place in the file
+    from carerota.worktime import worker_time_order
+    worker, start, end, row = (np.array([r[i] for r in rows], dtype="int64") for i in range(4))
+    start, end = start * 900 + 1_800_000_000, start * 900 + 1_800_000_000 + end * 600
+    assert worker_time_order(worker, start, end, row).tolist() == np.lexsort((row, end, start, worker)).tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 12), max_size=80))
+def test_distinct_keys_match_numpy_unique(values):
+    from carerota.worktime import distinct_keys
+    key = np.array(values, dtype="int64")
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    got_first, got_inverse = distinct_keys(key)
+    assert got_first.tolist() == first.tolist() and got_inverse.tolist() == inverse.tolist()
+
+
+def test_message_figures_are_formatted_once_per_value_and_read_as_before():
+    from carerota.findings import number
+    assert number([30.0, 12.54, np.nan, -0.04, 2.25, 30.0, 1e20]).to_pylist() == [
+        "30", "12.5", None, "0", "2.2", "30", "1e+20"]  # numpy's round: 2.25 → 2.2; -0.04 → 0, never "-0"
+
+
+def test_floats_repeat_in_json_as_written_once():
+    frame = pd.DataFrame({"minutes": [15.0, -0.0, 15.0, np.nan, 2.5, 15.0]})
+    text = b"".join(in_order(json_array(frame))).decode()
+    assert text == '[\n{"minutes":15.0},\n{"minutes":0.0},\n{"minutes":15.0},\n{"minutes":null},\n' \
+                   '{"minutes":2.5},\n{"minutes":15.0}\n]'

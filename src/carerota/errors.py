@@ -26,9 +26,15 @@ class Problem:
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
-            where.append(f"column '{self.column}'")
+            where.append(f"column '{printable(self.column)}'")
         found = f" (found {self.value!r})" if self.value else ""
         return f"{', '.join(where)}: {self.expected}{found}"
+
+
+def printable(text: str) -> str:
+    """A header as it can be shown on one line of a terminal: control characters (a stray byte, an
+    escape sequence) written as escapes, as repr writes them."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class InputError(Exception):
