@@ -10,6 +10,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
+from carerota.memory import keep_freed_memory
+
 
 @contextmanager
 def interrupts_ignored():
@@ -27,10 +29,11 @@ def interrupts_ignored():
 
 
 def in_processes(fn: Callable, items: Iterable, workers: int) -> Iterator[tuple[int, object]]:
-    """(index, fn(item)) for each item as it completes, on ``workers`` spawned processes. On Ctrl-C,
-    an error or the caller stopping early, the processes are terminated rather than left to finish
-    their queue."""
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    """(index, fn(item)) for each item as it completes, on ``workers`` spawned processes that keep
+    freed memory for reuse, as the command does. On Ctrl-C, an error or the caller stopping early,
+    the processes are terminated rather than left to finish their queue."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=keep_freed_memory)  # as the command itself (carerota.memory)
     try:
         with interrupts_ignored():
             futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
