@@ -65,7 +65,7 @@ def worker_time_order(worker: np.ndarray, start: np.ndarray, end: np.ndarray, ro
     (seconds from 1999 to 2099 times a million workers still fit in 63 bits) are sorted by a stable
     sort that runs through an export already in order, and only visits of one worker starting at
     the same second are ordered by end and row."""
-    span = int(start.max() - start.min()) + 1 if len(start) else 1
+    span = int(start.max()) - int(start.min()) + 1 if len(start) else 1  # Python ints: no overflow
     if len(start) == 0 or span * (int(worker.max()) + 1) >= 2**62:
         return np.lexsort((row, end, start, worker))
     packed = worker.astype("int64") * span + (start - start.min())
