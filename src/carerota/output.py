@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from carerota.read import string_offsets
 from carerota.tender import COMPONENTS
 
 MONEY = ("pay", "shortfall", "arrears", "floor_rate", "total_pay", "total_shortfall", "total_arrears",
@@ -198,12 +199,6 @@ def in_order(pieces: Iterable[bytes | Callable[[], bytes]], threads: int = 2) ->
 
 def done(piece) -> bytes:
     return piece if isinstance(piece, bytes) else piece.result()
-
-
-def string_offsets(strings: pa.Array) -> np.ndarray:
-    """Where each value of a (possibly sliced) string array starts in its data buffer, and the end."""
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32 if strings.type == pa.string() else np.int64)
-    return offsets[strings.offset:strings.offset + len(strings) + 1]
 
 
 def joined_bytes(strings: pa.Array) -> bytes:

@@ -585,15 +585,19 @@ def may_need_trim(column: pd.Series) -> bool:
     for chunk in pa.chunked_array(pa.array(column)).chunks:
         if not len(chunk):
             continue
-        wide = chunk.type == pa.large_string()
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
-        offsets = offsets[chunk.offset:chunk.offset + len(chunk) + 1]
+        offsets = string_offsets(chunk)
         data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)
         filled = offsets[1:] > offsets[:-1]
         ends = np.concatenate((data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]))
         if ((ends <= 32) | (ends >= 128)).any():
             return True
     return False
+
+
+def string_offsets(strings: pa.Array) -> np.ndarray:
+    """Where each value of a (possibly sliced) string array starts in its data buffer, and the end."""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32 if strings.type == pa.string() else np.int64)
+    return offsets[strings.offset:strings.offset + len(strings) + 1]
 
 
 def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
