@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from carerota.errors import InputError
@@ -249,9 +250,10 @@ def test_cells_are_trimmed_in_any_column_that_needs_it(write):
 ])
 def test_which_columns_may_need_trimming(cells, may):
     from carerota.read import may_need_trim
-    column = pd.Series(["x"] + cells, dtype="string")
-    assert may_need_trim(column) is may
-    assert may_need_trim(column.iloc[1:]) is may  # a slice reads its own cells' bytes
+    column = pa.array(["x"] + cells, type=pa.string())
+    assert may_need_trim(pa.chunked_array([column])) is may
+    assert may_need_trim(pa.chunked_array([column.slice(1)])) is may  # a slice reads its own cells' bytes
+    assert may_need_trim(pa.chunked_array([column.slice(0, 1), column.slice(1)])) is may  # any chunk
 
 
 def test_a_header_with_control_characters_is_named_on_one_line(tmp_path):

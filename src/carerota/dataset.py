@@ -135,8 +135,7 @@ def parquet_table(part: Part, reading: Reading = Reading()) -> Table:
         data = pf.read_row_groups(groups, columns=wanted) if groups else pf.schema_arrow.empty_table()
     except (OSError, pa.ArrowException) as err:
         raise InputError(Problem(name, f"expected a Parquet file; it cannot be read ({err})")) from None
-    frame = pd.DataFrame({canonical: pd.Series(as_text(data.column(header[p])).to_pandas(), dtype="string")
-                          for canonical, p in order})
+    columns = {canonical: as_text(data.column(header[p])) for canonical, p in order}
     if SOURCE_ROW in header:
         rows = pc.fill_null(data.column(SOURCE_ROW).cast(pa.int64()), 0).to_numpy()
     else:
@@ -144,7 +143,7 @@ def parquet_table(part: Part, reading: Reading = Reading()) -> Table:
     if SOURCE_FILE in header and len(data):
         names = pc.unique(data.column(SOURCE_FILE)).to_pylist()
         name = str(names[0]) if len(names) == 1 and names[0] else name
-    return text_table(name, frame, rows, detected_note(name, profile, reading), "visit", part.first)
+    return text_table(name, columns, rows, detected_note(name, profile, reading), "visit", part.first)
 
 
 def part_table(part: Part, reading: Reading = Reading()) -> Table:

@@ -540,14 +540,14 @@ def read_table(source: str | Path, kind: str, reading: Reading = Reading(), *, w
     notes += detected_note(name, profile, reading)
     order = sorted(found.items(), key=lambda kv: kv[1])
     if opened.delimiter:
-        frame, rows = csv_columns(opened.data, name, opened.delimiter, header, [p for _, p in order])
+        texts, rows = csv_columns(opened.data, name, opened.delimiter, header, [p for _, p in order])
     else:
         width = len(header)
         padded = [row[:width] + [""] * (width - len(row)) for row in opened.body]
-        frame = pd.DataFrame({str(p): [r[p] for r in padded] for _, p in order}, dtype="string")
+        texts = [pa.array([r[p] for r in padded], type=pa.string()) for _, p in order]
         rows = np.arange(opened.header_row + 1, opened.header_row + 1 + len(padded))
-    frame.columns = [canonical for canonical, _ in order]
-    return text_table(name, frame, rows, notes, what, opened.header_row + 1)
+    columns = dict(zip((canonical for canonical, _ in order), texts))
+    return text_table(name, columns, rows, notes, what, opened.header_row + 1)
 
 
 def detected_note(name: str, profile: Profile | None, reading: Reading) -> list[str]:
@@ -557,32 +557,41 @@ def detected_note(name: str, profile: Profile | None, reading: Reading) -> list[
     return []
 
 
-def text_table(name: str, frame: pd.DataFrame, rows: np.ndarray, notes: list[str], what: str,
-               first_row: int) -> Table:
+def text_table(name: str, columns: dict[str, pa.Array | pa.ChunkedArray], rows: np.ndarray, notes: list[str],
+               what: str, first_row: int) -> Table:
     """Cells stripped and empty rows skipped (and counted): a table of text ready for typing, from
-    any file format. ``first_row`` is named when there is no row at all."""
-    for canonical in frame.columns:
-        frame[canonical] = frame[canonical].astype("string")
-        if may_need_trim(frame[canonical]):
-            frame[canonical] = frame[canonical].str.strip()
-    empty = (frame.iloc[:, 0] == "").fillna(True).to_numpy(bool)  # a row is empty only if its first cell is
-    for c in frame.columns[1:]:
-        if empty.any():
-            empty[empty] = (frame[c][empty] == "").fillna(True).to_numpy(bool)
+    any file format (``columns``: canonical name → arrow text). Done on the arrow columns and turned
+    into pandas once: a batch reads hundreds of small files, where pandas' cost per column call
+    would be most of the read. ``first_row`` is named when there is no row at all."""
+    texts = {}
+    for canonical, column in columns.items():
+        text = column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
+        if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+            text = text.cast(pa.string())
+        texts[canonical] = pc.utf8_trim_whitespace(text) if may_need_trim(text) else text
+    empty = np.zeros(len(rows), bool)
+    for k, text in enumerate(texts.values()):  # a row is empty only if every cell is
+        if k and not empty.any():
+            break
+        blank = pc.fill_null(pc.equal(text, ""), True).to_numpy()
+        empty = blank if k == 0 else empty & blank
     skipped = rows[empty].tolist()
     if empty.any():
-        frame, rows = frame.loc[~empty].reset_index(drop=True), rows[~empty]
-    if frame.empty:
+        kept = pa.array(~empty)
+        texts, rows = {c: t.filter(kept) for c, t in texts.items()}, rows[~empty]
+    if not len(rows):
         raise InputError(Problem(name, f"expected a {what} row after the header; found none",
                                  None if skipped else first_row))
+    frame = pd.DataFrame({c: pd.Series(pd.arrays.ArrowStringArray(t), copy=False) for c, t in texts.items()},
+                         copy=False)
     return Table(name, frame, np.asarray(rows), skipped, notes)
 
 
-def may_need_trim(column: pd.Series) -> bool:
+def may_need_trim(text: pa.ChunkedArray) -> bool:
     """Whether any cell of a text column may start or end with whitespace: a look at the first and
     last byte of each cell (ASCII space or control, or any byte of a multi-byte character, as
     Unicode has spaces too) spares the trim of columns that have none, most of a large file's."""
-    for chunk in pa.chunked_array(pa.array(column)).chunks:
+    for chunk in text.chunks:
         if not len(chunk):
             continue
         offsets = string_offsets(chunk)
@@ -601,15 +610,15 @@ def string_offsets(strings: pa.Array) -> np.ndarray:
 
 
 def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
-                positions: list[int]) -> tuple[pd.DataFrame, np.ndarray]:
-    """The chosen columns of a CSV as strings, and each record's line number; every row with the wrong
-    number of fields is reported, and so are rows and cells over the limits."""
+                positions: list[int]) -> tuple[list[pa.ChunkedArray], np.ndarray]:
+    """The chosen columns of a CSV as arrow text, and each record's line number; every row with the
+    wrong number of fields is reported, and so are rows and cells over the limits."""
     newlines = data.count(b"\n")
     if newlines > MAX_ROWS + 1:
         raise too_many_rows(name, f"the file has {newlines:,} lines")
     generic = [f"c{i}" for i in range(len(header))]
     if not newlines:  # the header alone, without a line end, which pyarrow cannot skip
-        return pd.DataFrame({generic[p]: pd.Series([], dtype="string") for p in positions}), np.array([], int)
+        return [pa.chunked_array([], type=pa.string()) for _ in positions], np.array([], int)
     # A quoted cell may hold a line break (a note typed on two lines); pyarrow then has to split its
     # blocks by quotes, a little slower, so only files with quotes pay for it.
     quoted = b'"' in data
@@ -660,8 +669,7 @@ def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
             problems.add(Problem(name, f"expected a cell of at most {size(MAX_CELL_BYTES)}, found one of "
                                  f"{size(lengths[at].as_py())}", int(rows[at]), header[position]))
     problems.raise_if_any()
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)  # no copy later
-    return frame, rows
+    return table.columns, rows
 
 
 def unreadable(data: bytes, name: str, delimiter: str, header: list[str], error: pa.ArrowInvalid) -> InputError:
