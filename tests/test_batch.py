@@ -8,7 +8,10 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from carerota.batch import COLUMNS, SUMMARY_COLUMNS
@@ -150,3 +153,21 @@ def test_a_manifest_in_a_folder_is_just_a_file(write, tmp_path):
     rows, code, _ = batch_csv(tmp_path)
     assert code == 2 and [(r["file"].rsplit("/", 1)[-1], r["status"]) for r in rows] == [
         ("a.csv", "ok"), ("bids.csv", "error")]
+
+
+def test_an_audit_without_messages_finds_the_same():
+    # the batch audits without finding messages (it only counts them): every other figure must be the same
+    from carerota.audit import audit
+    from carerota.config import AuditSettings
+    from carerota.load import load_clients, load_rota, load_workers
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    tables = dict(clients=load_clients(examples / "clients.csv"), workers=load_workers(examples / "workers.csv"))
+    rota, settings = load_rota(examples / "rota.csv"), AuditSettings(as_of=date(2026, 11, 23))
+    full = audit(rota, settings=settings, **tables)
+    bare = audit(rota, settings=settings, messages=False, **tables)
+    assert {"below-wage-floor", "continuity-below-target", "short-visit"} <= set(full.findings["rule"])
+    assert full.findings["message"].notna().all() and bare.findings["message"].isna().all()
+    assert bare.flags["message"].isna().all()
+    pd.testing.assert_frame_equal(bare.findings.drop(columns="message"), full.findings.drop(columns="message"))
+    assert bare.summary == full.summary and bare.exit_code == full.exit_code

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from carerota.audit import AuditSettings, attributions, audit, locate, summarise, visit_totals
+from carerota.audit import TOTALLED, AuditSettings, attributions, audit, locate, summarise, visit_totals
 from carerota.config import SETTINGS, SettingError, audit_settings, coerce, resolve, with_travel_matrix
 from carerota.dataset import TABLE_SUFFIXES
 from carerota.errors import InputError, Problem, Problems
@@ -194,6 +194,7 @@ def audit_file(job: BatchFile) -> tuple[dict, dict | None]:
             workers=shared_table("workers", job.workers, job.reading) if job.workers else None,
             payslips=load_payslips(job.payslips, job.reading) if job.payslips else None,
             settings=settings,
+            messages=False,  # a batch reports counts
         )
     except InputError as error:
         row["error"] = error.message()
@@ -238,11 +239,12 @@ def stacked_audit(jobs: list[BatchFile]) -> list[tuple[dict, dict]]:
     file_of_visit = np.repeat(np.arange(len(jobs)), lengths)
     rota.visits = prefixed(locate(rota.visits, clients), file_of_visit, ("worker_id", "client_id"))
     result = audit(rota, clients=prefixed_clients(clients, rota.visits), settings=job.settings,
-                   workers=prefixed_workers(workers, rota.visits))
+                   workers=prefixed_workers(workers, rota.visits), messages=False)  # findings are only counted
     attribution = attributions(rota, [t for t in (clients, workers) if t is not None])
+    totalled = [c for c in TOTALLED if c in result.timeline]  # only what the summaries read is split
     parts = {name: split_by_file(frame, len(jobs)) for name, frame in (
-        ("visits", result.timeline), ("workers", result.workers), ("clients", result.clients),
-        ("findings", result.findings))}
+        ("visits", result.timeline[totalled]), ("workers", result.workers), ("clients", result.clients),
+        ("findings", result.findings[["rule", "worker_id", "client_id"]]))}
     out = []
     for k, (j, table) in enumerate(zip(jobs, tables)):
         clients_k = parts["clients"][k].assign(client_id=unprefixed(parts["clients"][k]["client_id"]))

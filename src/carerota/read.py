@@ -582,9 +582,11 @@ def text_table(name: str, columns: dict[str, pa.Array | pa.ChunkedArray], rows: 
     if not len(rows):
         raise InputError(Problem(name, f"expected a {what} row after the header; found none",
                                  None if skipped else first_row))
-    frame = pd.DataFrame({c: pd.Series(pd.arrays.ArrowStringArray(t), copy=False) for c, t in texts.items()},
-                         copy=False)
+    frame = pa.table(texts).to_pandas(types_mapper=AS_STRING.get)  # arrow's own conversion: no copy, one call
     return Table(name, frame, np.asarray(rows), skipped, notes)
+
+
+AS_STRING = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
 
 
 def may_need_trim(text: pa.ChunkedArray) -> bool:

@@ -128,17 +128,16 @@ def team_lists(n_clients: int, client: np.ndarray, worker: np.ndarray) -> list[l
     return teams
 
 
-def continuity_findings(table: pd.DataFrame, policy: ContinuityPolicy) -> pd.DataFrame:
+def continuity_findings(table: pd.DataFrame, policy: ContinuityPolicy, messages: bool = True) -> pd.DataFrame:
     below = table[~table["continuity_ok"]]
     if below.empty:
         return below
-    team = below["named_team"].map(", ".join) + np.where(below["team_inferred"], ", inferred", ", named")
-    share = (below["team_share"] * 100).round(0).astype(int).astype(str)
-    return pd.DataFrame({
-        "rule": "continuity-below-target",
-        "client_id": below["client_id"],
-        "amount": below["team_share"],
-        "message": below["client_id"] + ": " + share + "% of " + below["hours"].round(2).astype(str)
-        + " hours came from the team (" + team + f"); target {policy.target:.0%}, "
-        + below["distinct_workers"].astype(str) + " different workers",
-    })
+    out = pd.DataFrame({"rule": "continuity-below-target", "client_id": below["client_id"],
+                        "amount": below["team_share"], "message": None})
+    if messages:
+        team = below["named_team"].map(", ".join) + np.where(below["team_inferred"], ", inferred", ", named")
+        share = (below["team_share"] * 100).round(0).astype(int).astype(str)
+        out["message"] = (below["client_id"] + ": " + share + "% of " + below["hours"].round(2).astype(str)
+                          + " hours came from the team (" + team + f"); target {policy.target:.0%}, "
+                          + below["distinct_workers"].astype(str) + " different workers")
+    return out

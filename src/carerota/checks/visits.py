@@ -39,15 +39,19 @@ def minutes_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
         return np.where(both, (seconds(later) - seconds(earlier)) / 60, np.nan)
 
 
-def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel: bool) -> pd.DataFrame:
+def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel: bool,
+                messages: bool = True) -> pd.DataFrame:
     """Flag visits breaking a visit promise. ``v`` comes from worktime (sorted, with legs when
-    ``travel``); ``monitored`` says whether the rota has call-monitoring columns at all."""
+    ``travel``); ``monitored`` says whether the rota has call-monitoring columns at all. Without
+    ``messages`` the message column is empty: a batch only counts the flags, and the text of a
+    million of them is a good part of the work."""
     planned = minutes_between(v["end"], v["start"])
     actual = minutes_between(v["actual_end"], v["actual_start"])
     agreed = v["agreed_short"].to_numpy(bool)
     ids = {col: text(v[col]) for col in ("visit_id", "worker_id", "client_id")}
     # 'V12 (W1 at C3)': every visit's description, taken for the flagged positions
-    who_all = pc.binary_join_element_wise(ids["visit_id"], " (", ids["worker_id"], " at ", ids["client_id"], ")", "")
+    who_all = pc.binary_join_element_wise(ids["visit_id"], " (", ids["worker_id"], " at ", ids["client_id"], ")",
+                                          "") if messages else None
     row, start = v["row"].to_numpy(), v["start"].dt.tz_convert(None).to_numpy()  # naive UTC: no Timestamp objects
     flags = []
 
@@ -59,7 +63,7 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
             flags.append(pd.DataFrame({
                 **{col: pd.Series(ids[col].take(taken), dtype="string") for col in ids},
                 "row": row[rows], "rule": rule, "minutes": np.round(minutes[rows], 2), "start": start[rows],
-                "message": join(*message(rows, who_all.take(taken))),
+                "message": join(*message(rows, who_all.take(taken))) if messages else None,
             }, copy=False))  # fresh arrays: no copy into one block
 
     def who(rows: np.ndarray):
