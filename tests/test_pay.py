@@ -82,3 +82,15 @@ def test_payslips_replace_rota_pay_and_report_visits_outside(write):
     assert (row["period_start"], row["period_end"], row["pay"], row["visits"]) == ("2026-11-01", "2026-11-14", 12.71, 1)
     assert data["summary"]["visits_outside_payslips"] == 1
     assert any("outside every payslip" in n for n in data["notes"])
+
+
+def test_payslips_files_notes_reach_the_report(write, tmp_path):
+    # an empty row skipped in the payslips file, and its encoding, are said like the rota's
+    rota = write("r.csv", "worker_id,client_id,start,end,visit_pay", "W1,C1,2026-11-02 09:00,2026-11-02 10:00,1")
+    slips = tmp_path / "p.csv"
+    slips.write_bytes("worker_id,period_start,period_end,gross_pay,note\n,,,,\n"
+                      "W1,2026-11-01,2026-11-14,12.71,Zoë\n".encode("cp1252"))
+    data, code = run_json("audit", rota, "--payslips", str(slips))
+    assert code == 0 and data["workers"][0]["pay"] == 12.71
+    assert any(n.startswith(f"{slips}: skipped 1 empty row(s): 2") for n in data["notes"]), data["notes"]
+    assert any(n.startswith(f"{slips}: read as") for n in data["notes"]), data["notes"]

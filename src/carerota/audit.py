@@ -133,8 +133,8 @@ def audit(
         part = worker_stage(timed, workers=workers, payslips=payslips, s=s, name=rota.name, monitored=rota.monitored,
                             messages=messages)
         client_table = continuity.result()
-    return assemble(rota, [t for t in (clients, workers) if t is not None], moved, part, client_table, workers, s,
-                    messages=messages)
+    return assemble(rota, [t for t in (clients, workers, payslips) if t is not None], moved, part, client_table,
+                    workers, s, messages=messages)
 
 
 def travelled(s: AuditSettings) -> bool:

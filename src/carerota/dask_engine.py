@@ -271,7 +271,7 @@ def audit_dataset(
     known: Facts = results[0]
     pieces = [p for p in results[1:1 + len(staged)] if p is not None]
     tables = [t for t in results[1 + len(staged):] if t is not None]
-    return assemble(known.rota, [t for t in (clients, workers) if t is not None], known.moved,
+    return assemble(known.rota, [t for t in (clients, workers, payslips) if t is not None], known.moved,
                     merged_stage(pieces, known.homes, keep_timeline, s), clients_table(tables), workers, s)
 
 

@@ -660,6 +660,7 @@ def load_payslips(source: str | Path, reading: Reading = Reading()) -> pd.DataFr
                           "expected pay periods of one worker not to overlap")
     problems.raise_if_any()
     out["pay"] = out["gross_pay"] - out["expenses"]
+    out.attrs.update(notes=t.notes + skipped_note(t))
     return out
 
 
