@@ -313,7 +313,7 @@ def visit_totals(visits: pd.DataFrame, s: AuditSettings) -> dict:
     different workers add up to the whole (``merge_totals``)."""
     seconds_of = {col: float(np.nansum(visits[col].to_numpy("float64"))) if col in visits else None
                   for col in ("contact_s", "travel_s", "waiting_s", "working_s")}  # numpy: a batch sums 200 files
-    planned_us = naive_us(visits["end"]) - naive_us(visits["start"])
+    planned_us = epoch_us(visits["end"]) - epoch_us(visits["start"])
     short = planned_us / 1e6 / 60 < s.visit_policy.min_visit
     return {
         "visits": int(len(visits)),
@@ -328,7 +328,7 @@ def visit_totals(visits: pd.DataFrame, s: AuditSettings) -> dict:
     }
 
 
-def naive_us(times: pd.Series) -> np.ndarray:
+def epoch_us(times: pd.Series) -> np.ndarray:
     """UTC instants as microseconds since the epoch."""
     return times.to_numpy("datetime64[us]").astype("int64")
 

@@ -544,7 +544,7 @@ def read_table(source: str | Path, kind: str, reading: Reading = Reading(), *, w
     else:
         width = len(header)
         padded = [row[:width] + [""] * (width - len(row)) for row in opened.body]
-        texts = [pa.array([r[p] for r in padded], type=pa.string()) for _, p in order]
+        texts = [pa.chunked_array([[r[p] for r in padded]], type=pa.string()) for _, p in order]
         rows = np.arange(opened.header_row + 1, opened.header_row + 1 + len(padded))
     columns = dict(zip((canonical for canonical, _ in order), texts))
     return text_table(name, columns, rows, notes, what, opened.header_row + 1)
@@ -557,18 +557,14 @@ def detected_note(name: str, profile: Profile | None, reading: Reading) -> list[
     return []
 
 
-def text_table(name: str, columns: dict[str, pa.Array | pa.ChunkedArray], rows: np.ndarray, notes: list[str],
+def text_table(name: str, columns: dict[str, pa.ChunkedArray], rows: np.ndarray, notes: list[str],
                what: str, first_row: int) -> Table:
     """Cells stripped and empty rows skipped (and counted): a table of text ready for typing, from
     any file format (``columns``: canonical name → arrow text). Done on the arrow columns and turned
     into pandas once: a batch reads hundreds of small files, where pandas' cost per column call
     would be most of the read. ``first_row`` is named when there is no row at all."""
-    texts = {}
-    for canonical, column in columns.items():
-        text = column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
-        if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
-            text = text.cast(pa.string())
-        texts[canonical] = pc.utf8_trim_whitespace(text) if may_need_trim(text) else text
+    texts = {canonical: pc.utf8_trim_whitespace(text) if may_need_trim(text) else text
+             for canonical, text in columns.items()}
     empty = np.zeros(len(rows), bool)
     for k, text in enumerate(texts.values()):  # a row is empty only if every cell is
         if k and not empty.any():
