@@ -256,6 +256,16 @@ SPEED_KMH_OPTION = typer.Option(
     help="Average speed, for all modes or one (repeatable).")
 FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="Output format.")
 HTML_OPTION = typer.Option(None, "--html", metavar="FILE", help="Also write a self-contained HTML report to FILE.")
+WRITTEN_FORMAT_OPTION = typer.Option(Format.table, "--format", "-f",
+                                     help="How to print what was written: table or json.")
+
+
+def check_written_format(fmt: Format) -> None:
+    """Commands that write files report what they wrote as a table or JSON; there is no CSV of it."""
+    if fmt is Format.csv:
+        raise typer.BadParameter("expected table or json", param_hint="--format")
+
+
 ENCODING_OPTION = typer.Option(
     "auto", "--encoding", help="Text encoding of the input files: auto (UTF-8, UTF-16 or Windows-1252), or any "
     "Python codec name.")
@@ -782,7 +792,7 @@ def convert_command(
     period: Optional[str] = PERIOD_OPTION,
     period_start: Optional[str] = PERIOD_START_OPTION,
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files an earlier convert wrote in OUT."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="How to print what was written: table or json."),
+    fmt: Format = WRITTEN_FORMAT_OPTION,
     encoding: str = ENCODING_OPTION,
     delimiter: Optional[str] = DELIMITER_OPTION,
     sheet: Optional[str] = SHEET_OPTION,
@@ -793,8 +803,7 @@ def convert_command(
 ) -> None:
     """Write a rota dataset as Parquet partitioned by pay period, for fast repeated audits."""
     err = report.stderr_console(quiet)
-    if fmt is Format.csv:
-        raise typer.BadParameter("expected table or json", param_hint="--format")
+    check_written_format(fmt)
     settings = settings_from_options(err, setting_flags(locals()), period_start=period_start, as_of=None,
                                      speed_kmh=[], circuity=[], checks=CHECKS)
     reading = reading_from_options(err, locals())
@@ -849,7 +858,7 @@ def anonymise_command(
     mode: Optional[str] = MODE_OPTION,
     speed_kmh: list[str] = SPEED_KMH_OPTION,
     circuity: list[str] = CIRCUITY_OPTION,
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="How to print what was written: table or json."),
+    fmt: Format = WRITTEN_FORMAT_OPTION,
     encoding: str = ENCODING_OPTION,
     delimiter: Optional[str] = DELIMITER_OPTION,
     sheet: Optional[str] = SHEET_OPTION,
@@ -860,8 +869,7 @@ def anonymise_command(
 ) -> None:
     """Share a rota without the people in it: keyed pseudonyms, no names or free text, no addresses."""
     err = report.stderr_console(quiet)
-    if fmt is Format.csv:
-        raise typer.BadParameter("expected table or json", param_hint="--format")
+    check_written_format(fmt)
     if not tolerance_minutes > 0:
         raise typer.BadParameter(f"expected minutes above 0, got {tolerance_minutes:g}", param_hint="--tolerance-minutes")
     settings = settings_from_options(err, setting_flags(locals()), period_start=None, as_of=None,
