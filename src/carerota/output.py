@@ -43,6 +43,7 @@ def clean(value, key: str = ""):
 
 
 COORDINATES = {"lat", "lon"}
+Encoded = bytes | memoryview  # UTF-8 text, or a view of the arrow buffer that holds it
 
 
 def rounded(frame: pd.DataFrame) -> pd.DataFrame:
@@ -110,7 +111,7 @@ def bare_strings(strings: pa.Array) -> tuple[pa.Array, bool]:
     where only the strings that need escaping go through json.dumps."""
     strings = strings.combine_chunks() if isinstance(strings, pa.ChunkedArray) else strings
     offsets = string_offsets(strings)
-    raw = joined_bytes(strings)
+    raw = string_data(strings).tobytes()  # bytes: its find is memchr
     data = np.frombuffer(raw, dtype=np.uint8)
     needs_escape = raw.find(b'"') >= 0 or raw.find(b"\\") >= 0 or bool((data < 0x20).any())
     if not needs_escape and not strings.null_count:
@@ -156,8 +157,10 @@ def json_values(column: pd.Series) -> tuple[pa.Array, bool]:
     return bare_strings(pa.array(column, from_pandas=True, type=pa.string()))
 
 
-def json_lines(part: pd.DataFrame, names: list[str], last: bool) -> bytes:
-    """One slice of rows as JSON objects, one per line, each followed by ",\n" (the last by "\n]")."""
+def json_lines(part: pd.DataFrame, names: list[str], last: bool) -> memoryview:
+    """One slice of rows as JSON objects, one per line, each followed by ",\n" (the last by nothing:
+    the caller closes the array). The text is a view of arrow's buffer, not a copy: a large report
+    would otherwise be copied once more, into fresh memory, on its way to the file."""
     part = rounded(part)
     pieces: list = []
     glue = "{"
@@ -166,11 +169,11 @@ def json_lines(part: pd.DataFrame, names: list[str], last: bool) -> bytes:
         pieces += [glue + name + ('"' if bare else ""), values]
         glue = '",' if bare else ","
     lines = pc.binary_join_element_wise(*pieces, glue[:-1] + "},\n", "")
-    text = joined_bytes(lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines)
-    return text[:-2] + b"\n]" if last else text
+    text = string_data(lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines)
+    return text[:-2] if last else text
 
 
-def json_array(frame: pd.DataFrame, rows_per_chunk: int = 100_000) -> Iterator[bytes | Callable[[], bytes]]:
+def json_array(frame: pd.DataFrame, rows_per_chunk: int = 100_000) -> Iterator[bytes | Callable[[], Encoded]]:
     """A JSON array of the frame's rows (output-rounded), one compact object per line, as UTF-8 text
     and as slices still to encode (callables giving their text): a large result is encoded a slice
     at a time, never held whole as text. ``in_order`` runs the slices on threads."""
@@ -181,9 +184,10 @@ def json_array(frame: pd.DataFrame, rows_per_chunk: int = 100_000) -> Iterator[b
     yield b"[\n"
     for at in range(0, len(frame), rows_per_chunk):
         yield partial(json_lines, frame.iloc[at:at + rows_per_chunk], names, at + rows_per_chunk >= len(frame))
+    yield b"\n]"
 
 
-def in_order(pieces: Iterable[bytes | Callable[[], bytes]], threads: int = 2) -> Iterator[bytes]:
+def in_order(pieces: Iterable[bytes | Callable[[], Encoded]], threads: int = 2) -> Iterator[Encoded]:
     """The pieces' text in order, the callables among them run on ``threads`` threads (arrow's kernels
     release the GIL) and kept a few ahead (at most ``threads`` + 3: about 150 MB of text at worst), so
     that encoding goes on while the caller writes."""
@@ -197,14 +201,14 @@ def in_order(pieces: Iterable[bytes | Callable[[], bytes]], threads: int = 2) ->
             yield done(pending.popleft())
 
 
-def done(piece) -> bytes:
+def done(piece) -> Encoded:
     return piece if isinstance(piece, bytes) else piece.result()
 
 
-def joined_bytes(strings: pa.Array) -> bytes:
-    """The values of a string array end to end: its data buffer between the first and last offset."""
+def string_data(strings: pa.Array) -> memoryview:
+    """The values of a string array end to end, as a view of its data buffer (no copy)."""
     offsets = string_offsets(strings)
-    return memoryview(strings.buffers()[2] or b"")[offsets[0]:offsets[-1]].tobytes()
+    return memoryview(strings.buffers()[2] or b"")[offsets[0]:offsets[-1]]
 
 
 def plural(n: int, noun: str) -> str:
