@@ -616,7 +616,7 @@ def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
         raise too_many_rows(name, f"the file has {newlines:,} lines")
     generic = [f"c{i}" for i in range(len(header))]
     if not newlines:  # the header alone, without a line end, which pyarrow cannot skip
-        return [pa.chunked_array([], type=pa.string()) for _ in positions], np.array([], int)
+        return [pa.chunked_array([], type=pa.large_string()) for _ in positions], np.array([], int)
     # A quoted cell may hold a line break (a note typed on two lines); pyarrow then has to split its
     # blocks by quotes, a little slower, so only files with quotes pay for it.
     quoted = b'"' in data
@@ -634,7 +634,7 @@ def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
                                              invalid_row_handler=on_bad_row),
             convert_options=pacsv.ConvertOptions(
                 include_columns=[generic[p] for p in positions],
-                column_types={generic[p]: pa.string() for p in positions},
+                column_types={generic[p]: pa.large_string() for p in positions},  # as pandas holds text: no cast
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
