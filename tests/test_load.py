@@ -127,6 +127,25 @@ def test_blank_rows_are_skipped_counted_and_rows_keep_their_line_numbers(write):
     assert rota.visits["row"].tolist() == [2, 5]
 
 
+def test_a_line_of_spaces_is_an_empty_row_skipped_and_counted_not_a_short_row(write):
+    path = write("r.csv", "worker_id,client_id,start,end,visit_pay",
+                 "W1,C1,2026-11-02 08:00,2026-11-02 08:30,5",
+                 "   ",
+                 "W1,C2,2026-11-02 09:00,2026-11-02 09:30,6",
+                 "\t \r",
+                 "W1,C3,2026-11-02 10:00,2026-11-02 10:30,7")
+    rota = load_rota(path)
+    assert rota.skipped_rows == [3, 5]
+    assert rota.visits["row"].tolist() == [2, 4, 6]
+    assert rota.visits["client_id"].tolist() == ["C1", "C2", "C3"]
+    assert rota.visits["visit_pay"].tolist() == [5, 6, 7]
+    short = write("short.csv", "worker_id,client_id,start,end,visit_pay",
+                  "W1,C1,2026-11-02 08:00,2026-11-02 08:30,5", "  ", "W1,C2")
+    with pytest.raises(InputError) as err:  # a short row beside it is still an error, on its own line
+        load_rota(short)
+    assert [(p.row, p.expected) for p in err.value.problems] == [(4, "has 2 fields, expected 5 like the header")]
+
+
 def test_every_bad_cell_is_reported_not_just_the_first(write):
     path = write("r.csv", "worker_id,client_id,start,end,hourly_rate",
                  "W1,C1,2026-11-02 08:00,2026-11-02 08:30,abc",

@@ -646,28 +646,44 @@ def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
     except pa.ArrowInvalid as err:
         raise unreadable(data, name, delimiter, header, err) from None
     lines = record_lines(data, newlines, table.num_rows + len(bad) + 1)
+    columns = table.columns
     if bad:
         bad = []
         parse(False, bad)  # single-threaded, so pyarrow can number the bad rows
+        # counts the header and skips blank lines, like ``record_lines``
+        spaces = [row.number for row in bad if row.number and not row.text.strip()]
         problems = Problems()
         for row in bad:
-            number = row.number  # counts the header and skips blank lines, like ``record_lines``
-            problems.add(Problem(
-                name, f"has {row.actual_columns} fields, expected {row.expected_columns} "
-                f"like the header", int(lines[number - 1]) if number else None, value=row.text[:80]))
+            if row.number not in spaces:
+                problems.add(Problem(
+                    name, f"has {row.actual_columns} fields, expected {row.expected_columns} like the header",
+                    int(lines[row.number - 1]) if row.number else None, value=row.text[:80]))
         shown = "tab" if delimiter == "\t" else f"'{delimiter}'"
         problems.hint(f"Check for missing or extra {shown} separators or unclosed quotes.")
         problems.raise_if_any()
+        columns = with_empty_rows(columns, np.array(spaces) - 2)
     rows = lines[1:]
     problems = Problems()
-    for position, column in zip(positions, table.columns):
+    for position, column in zip(positions, columns):
         lengths = pc.binary_length(column)
         if (pc.max(lengths).as_py() or 0) > MAX_CELL_BYTES:
             at = pc.index(pc.greater(lengths, MAX_CELL_BYTES), True).as_py()
             problems.add(Problem(name, f"expected a cell of at most {size(MAX_CELL_BYTES)}, found one of "
                                  f"{size(lengths[at].as_py())}", int(rows[at]), header[position]))
     problems.raise_if_any()
-    return table.columns, rows
+    return columns, rows
+
+
+def with_empty_rows(columns: list[pa.ChunkedArray], at: np.ndarray) -> list[pa.ChunkedArray]:
+    """The columns with a row of empty cells put back at each of the records ``at`` (0-based): a
+    line of nothing but spaces has one field to pyarrow, a short row, but to a reader it is as empty
+    as a row of empty cells, and like one it is skipped and counted (``text_table``)."""
+    total = (len(columns[0]) if columns else 0) + len(at)
+    kept = np.ones(total, bool)
+    kept[at] = False
+    index = np.full(total, total - len(at), dtype="int64")  # the empty cell appended to each column
+    index[kept] = np.arange(total - len(at))
+    return [pa.chunked_array(c.chunks + [pa.array([""], c.type)], c.type).take(pa.array(index)) for c in columns]
 
 
 def unreadable(data: bytes, name: str, delimiter: str, header: list[str], error: pa.ArrowInvalid) -> InputError:
