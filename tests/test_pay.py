@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from carerota.pay import PayPeriods, period_bounds, to_pence
-from conftest import run_json
+from conftest import run, run_json
 
 
 def bounds(days: list[str], periods: PayPeriods) -> list[tuple[str, str]]:
@@ -94,3 +94,25 @@ def test_payslips_files_notes_reach_the_report(write, tmp_path):
     assert code == 0 and data["workers"][0]["pay"] == 12.71
     assert any(n.startswith(f"{slips}: skipped 1 empty row(s): 2") for n in data["notes"]), data["notes"]
     assert any(n.startswith(f"{slips}: read as") for n in data["notes"]), data["notes"]
+
+
+def test_a_period_before_the_first_known_rate_names_the_earliest_visit(write):
+    path = write("r.csv", "worker_id,client_id,start,end,hourly_rate,lat,lon",
+                 "W1,C1,2026-11-02 08:00,2026-11-02 08:30,12.50,53.8,-1.5",
+                 "W2,C1,2012-11-02 08:00,2012-11-02 08:30,7.00,53.8,-1.5",
+                 "W2,C1,2012-11-01 09:00,2012-11-01 09:30,7.00,53.8,-1.5")
+    result = run("audit", str(path), "--wage", "rlw", "--as-of", "2026-11-23")
+    assert result.exit_code == 2
+    assert (f"{path}, row 4, column 'start': no Real Living Wage rate is known before 2016-05-01 (a period starts "
+            "2012-10-29)") in " ".join(result.stderr.split())
+    late = run("audit", str(path), "--wage", "£7.00", "--as-of", "2026-11-23")  # a rate given: no date needs the table
+    assert late.exit_code in (0, 1), late.stderr
+
+
+def test_an_as_of_date_before_the_first_known_rate_names_as_of(write):
+    path = write("r.csv", "worker_id,client_id,start,end,hourly_rate,lat,lon",
+                 "W1,C1,2026-11-02 08:00,2026-11-02 08:30,12.50,53.8,-1.5")
+    result = run("audit", str(path), "--wage", "rlw", "--as-of", "2015-01-01")
+    assert result.exit_code == 2
+    text = " ".join(result.stderr.split())
+    assert "(--as-of is 2015-01-01)" in text and "row" not in text

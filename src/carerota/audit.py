@@ -18,7 +18,7 @@ from carerota.checks.continuity import ContinuityPolicy, client_continuity, cont
 from carerota.checks.visits import VisitPolicy, flag_visits
 from carerota.errors import InputError, Problem
 from carerota.findings import RULES, findings_frame
-from carerota.load import Rota, spread
+from carerota.load import LOCAL_TZ, Rota, spread
 from carerota.pay import PayPeriods, apply_floor, worker_periods
 from carerota.rates import WageFloor
 from carerota.travel import TravelModel
@@ -209,8 +209,8 @@ def assemble(rota: Rota, tables: list[pd.DataFrame], moved: list[str], part: Wor
                          + ", ".join(sorted(part.outside["worker_id"].astype(str).unique())[:10]) + ").")
         try:
             wp = apply_floor(part.periods, workers, s.floor, s.as_of)
-        except ValueError as err:
-            raise InputError(Problem(rota.name, str(err))) from None
+        except rates.NoRate as err:
+            raise InputError(no_rate_problem(rota.name, part.timeline, err)) from None
         notes.extend(floor_notes(wp, s))
         table = worker_table(wp)
         parts.append(pay_findings(table, messages))
@@ -226,6 +226,17 @@ def assemble(rota: Rota, tables: list[pd.DataFrame], moved: list[str], part: Wor
     if attribution:
         summary["attribution"] = attribution
     return AuditResult(summary, table, client_table, part.flags, findings, notes, part.timeline, s)
+
+
+def no_rate_problem(source: str, timeline: pd.DataFrame, err: rates.NoRate) -> Problem:
+    """The wage floor has no rate for a date. When the date is a pay period's, the rota's earliest
+    visit is named: it lies in the earliest period, the first without a rate (the Dask engine keeps
+    no rows in its timeline: there, the file only)."""
+    if err.as_of or timeline.empty or not {"row", "start"} <= set(timeline.columns):
+        return Problem(source, str(err))
+    first = timeline.loc[timeline["start"].idxmin()]
+    when = first["start"].tz_convert(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return Problem(source, str(err), int(first["row"]), "start", when)
 
 
 def floor_notes(wp: pd.DataFrame, s: AuditSettings) -> list[str]:

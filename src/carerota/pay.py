@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from carerota.errors import Problems
-from carerota.rates import WageFloor, age_on, floor_rates
+from carerota.rates import NoRate, WageFloor, age_on, floor_rates
 
 PERIOD_KINDS = ("week", "fortnight", "month")
 FIRST_MONDAY = date(2024, 1, 1)  # any Monday: weeks start on Mondays unless anchored
@@ -161,7 +161,10 @@ def apply_floor(wp: pd.DataFrame, workers: pd.DataFrame | None, floor: WageFloor
     age, london = age_and_london(workers, wp["worker_id"], starts)
     wp["age_known"] = age.notna()
     then = floor_rates(floor, starts, age, london)
-    now = floor_rates(floor, pd.Series(pd.Timestamp(as_of), index=wp.index), age, london)
+    try:
+        now = floor_rates(floor, pd.Series(pd.Timestamp(as_of), index=wp.index), age, london)
+    except NoRate as err:
+        raise NoRate(err.scheme, err.first, as_of, as_of=True) from None
     wp["floor_rate"], wp["floor_band"], wp["floor_rate_now"] = then["rate"].to_numpy(), then["band"].to_numpy(), now["rate"].to_numpy()
 
     hours = wp["working_s"] / 3600

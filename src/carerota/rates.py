@@ -19,6 +19,17 @@ import pandas as pd
 SCHEMES = {"nlw": "National Living Wage (statutory)", "rlw": "Real Living Wage"}
 
 
+class NoRate(ValueError):
+    """A date before the first rate a scheme's table holds: ``on`` is the earliest such date, so the
+    caller can name where it came from (a pay period, or --as-of)."""
+
+    def __init__(self, scheme: str, first: date, on: date, as_of: bool = False):
+        self.scheme, self.first, self.on, self.as_of = scheme, first, on, as_of
+        when = f"--as-of is {on}" if as_of else f"a period starts {on}"
+        super().__init__(f"no {SCHEMES[scheme]} rate is known before {first} ({when}); "
+                         "give the rate yourself with --wage AMOUNT")
+
+
 @dataclass(frozen=True)
 class WageFloor:
     """What a worker must get per hour of working time: a dated scheme or a fixed £ amount."""
@@ -72,7 +83,7 @@ def floor_rates(floor: WageFloor, on: pd.Series, age: pd.Series, london: pd.Seri
 
     ``age`` is NaN where unknown: the worker is then taken to be entitled to the top band.
     The Real Living Wage covers workers aged 18 and over; younger workers get their statutory rate.
-    Raises ValueError for a date before the first rate the table knows.
+    Raises NoRate for a date before the first rate the table knows.
     """
     on = pd.to_datetime(pd.Series(on)).reset_index(drop=True)
     age = pd.Series(age, dtype="float64").reset_index(drop=True)
@@ -92,12 +103,7 @@ def floor_rates(floor: WageFloor, on: pd.Series, age: pd.Series, london: pd.Seri
         dates = np.sort(part["effective_from"].unique())
         when = np.searchsorted(dates, on.iloc[rows].to_numpy(dtype="datetime64[ns]"), side="right") - 1
         if (when < 0).any():
-            first = pd.Timestamp(dates[0]).date()
-            early = on.iloc[rows[when < 0]].min().date()
-            raise ValueError(
-                f"no {SCHEMES[sch]} rate is known before {first} (a period starts {early}); "
-                "give the rate yourself with --wage AMOUNT"
-            )
+            raise NoRate(str(sch), pd.Timestamp(dates[0]).date(), on.iloc[rows[when < 0]].min().date())
         for i in np.unique(when):
             bands = part[part["effective_from"] == dates[i]]
             sel = rows[when == i]
