@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from carerota import batch
 from carerota.audit import AuditSettings
-from carerota.errors import InputError
+from carerota.errors import InputError, Problem
 from carerota.load import load_rota
 from carerota.output import in_order, json_array, json_values
 from conftest import run_json
@@ -136,6 +136,29 @@ def test_one_unreadable_file_is_its_own_error_row(tmp_path):
     rows = [row for row, _ in batch.audit_together(jobs)]
     assert [row["status"] for row in rows] == ["findings", "error", "findings", "findings"]
     assert "7 o'clock" in rows[1]["error"] and "start" in rows[1]["error"]
+
+
+def test_a_bug_in_the_grouped_audit_is_logged_not_hidden_and_the_files_still_audited(tmp_path, monkeypatch, caplog):
+    s = AuditSettings(as_of=date(2026, 11, 23))
+    jobs = [batch.BatchFile(str(p), s, str(EXAMPLES / "clients.csv")) for p in split_example(tmp_path)]
+    alone = [batch.audit_file(job) for job in jobs]
+
+    def failing(error: Exception):
+        def stacked_audit(_jobs):
+            raise error
+        return stacked_audit
+
+    monkeypatch.setattr(batch, "stacked_audit", failing(KeyError("start")))
+    with caplog.at_level("WARNING", logger="carerota.batch"):
+        assert batch.audit_together(jobs) == alone
+    assert [r.getMessage() for r in caplog.records] == [
+        "carerota batch: auditing 4 files together failed (internal error: KeyError: 'start'); each was audited "
+        "on its own. Please report it."]
+    caplog.clear()
+    monkeypatch.setattr(batch, "stacked_audit", failing(InputError(Problem("r1.csv", "expected a start"))))
+    with caplog.at_level("WARNING", logger="carerota.batch"):
+        assert batch.audit_together(jobs) == alone  # an unreadable file: one by one, as designed, and quietly
+    assert not caplog.records
 
 
 def test_batches_group_alike_files_and_keep_the_rest_alone(tmp_path):

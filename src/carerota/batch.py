@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import glob
 import io
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,8 @@ from carerota.findings import RULES, join
 from carerota.load import load_clients, load_payslips, load_rota, load_workers, rota_from_table
 from carerota.processes import in_processes
 from carerota.read import Reading, Table, read_table, read_text
+
+LOG = logging.getLogger(__name__)
 
 STATUSES = ("ok", "findings", "error")
 # The audit summary's scalar figures, under their JSON names: the batch CSV's columns after
@@ -219,11 +222,17 @@ def audit_together(jobs: list[BatchFile]) -> list[tuple[dict, dict | None]]:
     visits are stacked, ids prefixed by file, and each file's summary is taken from its own share of
     the result. A pandas step costs the same on 5,000 visits as on 500,000, so two hundred small files
     cost about what one large one does. The figures are those of auditing each file alone (tested);
-    if any file cannot be read, every file of the group is audited alone so its error names it."""
+    if any file cannot be read, every file of the group is audited alone so its error names it. Any
+    other failure is a bug: the files are still audited alone (a night's batch goes on), and it is
+    logged, not hidden behind a slower, correct result."""
     try:
         return stacked_audit(jobs)
-    except Exception:  # noqa: BLE001 - each file again on its own, for its own error
-        return [audit_file(j) for j in jobs]
+    except InputError:
+        pass
+    except Exception as error:  # noqa: BLE001
+        LOG.warning("carerota batch: auditing %d files together failed (internal error: %s: %s); each was "
+                    "audited on its own. Please report it.", len(jobs), type(error).__name__, error)
+    return [audit_file(j) for j in jobs]
 
 
 def stacked_audit(jobs: list[BatchFile]) -> list[tuple[dict, dict]]:
