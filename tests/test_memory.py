@@ -42,3 +42,26 @@ def test_the_command_tunes_the_allocator_before_importing_pandas():
             "from carerota.__main__ import run\ntry:\n    run()\nexcept SystemExit:\n    pass\nprint(calls)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[False]"
+
+
+ARROW_PROBE = """
+import os
+from carerota.memory import keep_freed_memory
+keep_freed_memory()
+import pyarrow as pa
+print(os.environ.get("ARROW_DEFAULT_MEMORY_POOL"), pa.default_memory_pool().backend_name)
+"""
+
+
+def arrow_pool(env_extra: dict) -> list[str]:
+    import os
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUNABLES", "ARROW_"))}
+    return subprocess.run([sys.executable, "-c", ARROW_PROBE], env={**env, **env_extra}, capture_output=True,
+                          text=True, check=True).stdout.split()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_arrow_allocates_from_the_same_heap_unless_the_user_chose():
+    assert arrow_pool({}) == ["system", "system"]
+    assert arrow_pool({"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}) == ["mimalloc", "mimalloc"]
+    assert arrow_pool({"MALLOC_TRIM_THRESHOLD_": "131072"})[0] == "None"  # glibc left as tuned: arrow too

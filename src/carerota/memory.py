@@ -6,6 +6,11 @@ adaptively to 32 MiB, are mapped one by one; the heap's free top is trimmed at 1
 array of that size faults in fresh zeroed pages: over a second of system time for a million visits,
 a sixth of the run. A command that runs once and exits is better served keeping freed memory for
 reuse; its peak stays about the same, as the memory was in use a moment before.
+
+Arrow then takes its buffers from the same heap (its system pool) rather than its own allocator: the
+text a CSV is read into is freed as the columns are typed, and what one library frees the other
+reuses, instead of each faulting in pages of its own (a million visits: a quarter less system time,
+1.6 → 1.2 s, for a peak 6% higher).
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ import sys
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
 KEEP_BYTES = 1 << 30  # blocks up to 1 GiB come from the heap, and up to 1 GiB of free heap is kept
 OWN_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES")
+ARROW_POOL = "ARROW_DEFAULT_MEMORY_POOL"  # read by pyarrow when it first allocates
 
 
 def keep_freed_memory() -> bool:
-    """Ask glibc to keep freed memory for reuse (Linux only; elsewhere, or where the user tuned malloc
-    through its environment variables, nothing changes). Returns whether the settings were taken."""
+    """Ask glibc to keep freed memory for reuse, and arrow to allocate from it (Linux only; elsewhere,
+    or where the user tuned malloc, or chose arrow's pool, through environment variables, that
+    setting stands). Returns whether glibc's settings were taken. Call before pyarrow is imported."""
     if not sys.platform.startswith("linux") or any(name in os.environ for name in OWN_SETTINGS):
         return False
     try:
@@ -31,4 +38,7 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):  # musl and other C libraries have no mallopt
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(M_MMAP_THRESHOLD, KEEP_BYTES)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_BYTES))
+    kept = bool(mallopt(M_MMAP_THRESHOLD, KEEP_BYTES)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_BYTES))
+    if kept:
+        os.environ.setdefault(ARROW_POOL, "system")  # inherited by the batch's and planner's processes
+    return kept
