@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carerota import batch
-from carerota.audit import AuditSettings
+from carerota.audit import AuditSettings, audit
 from carerota.errors import InputError, Problem
-from carerota.load import load_rota
+from carerota.findings import RULES, sorted_findings, stacked
+from carerota.load import load_clients, load_rota, load_workers
 from carerota.output import in_order, json_array, json_values
 from conftest import run_json
 
@@ -222,6 +223,42 @@ def test_packed_sort_orders_like_lexsort(rows):
     from carerota.findings import sort_order
     keys = [np.array([r[i] for r in rows], dtype="int64") for i in range(3)]
     assert sort_order(keys).tolist() == np.lexsort(keys).tolist()
+
+
+@pytest.fixture(scope="module")
+def example_findings() -> pd.DataFrame:
+    return audit(load_rota(EXAMPLES / "rota.csv"), clients=load_clients(EXAMPLES / "clients.csv"),
+                 workers=load_workers(EXAMPLES / "workers.csv"),
+                 settings=AuditSettings(as_of=date(2026, 11, 23))).findings
+
+
+def one_sort(findings: pd.DataFrame) -> pd.DataFrame:
+    """The documented order by pandas itself: rule (as RULES lists them), worker, client, period,
+    row; missing values first; stable."""
+    keyed = findings.assign(_rule=findings["rule"].map(list(RULES).index))
+    return (keyed.sort_values(["_rule", "worker_id", "client_id", "period_start", "row"], kind="stable",
+                              na_position="first").drop(columns="_rule").reset_index(drop=True))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**32 - 1), st.booleans())
+def test_findings_sorted_by_part_and_stacked_are_in_the_order_of_one_sort(example_findings, seed, by_check):
+    rng = np.random.default_rng(seed)
+    shuffled = example_findings.take(rng.permutation(len(example_findings))).reset_index(drop=True)
+    check = shuffled["rule"].map(lambda r: RULES[r][1])
+    if by_check:  # as the audit gives them: one part per check, their rules in separate ranges
+        parts = [shuffled[check == c].drop(columns="severity") for c in ("continuity", "visits", "pay")]
+    else:  # rules interleave across parts: one sort of them all
+        side = rng.random(len(shuffled)) < 0.5
+        parts = [shuffled[side], shuffled[~side]]
+    expected = one_sort(example_findings)
+    assert set(expected["rule"]) >= {"below-wage-floor", "short-visit", "continuity-below-target"}
+    pd.testing.assert_frame_equal(stacked([sorted_findings(p) for p in parts]), expected)
+
+
+def test_findings_already_in_order_are_not_moved(example_findings):
+    visits = example_findings[example_findings["rule"] == "short-visit"]
+    assert sorted_findings(visits) is visits
 
 
 def test_keys_too_wide_to_pack_fall_back_to_lexsort():

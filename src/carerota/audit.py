@@ -17,7 +17,7 @@ from carerota import rates
 from carerota.checks.continuity import ContinuityPolicy, client_continuity, continuity_findings
 from carerota.checks.visits import VisitPolicy, flag_visits
 from carerota.errors import InputError, Problem
-from carerota.findings import RULES, findings_frame
+from carerota.findings import RULES, sorted_findings, stacked
 from carerota.load import LOCAL_TZ, Rota, spread
 from carerota.pay import PayPeriods, apply_floor, worker_periods
 from carerota.rates import WageFloor
@@ -200,6 +200,27 @@ def assemble(rota: Rota, tables: list[pd.DataFrame], moved: list[str], part: Wor
     if part.legs.get("estimate"):
         notes.append(f"{part.legs['estimate']} travel leg(s) estimated from distance (no travel matrix entry).")
 
+    with ThreadPoolExecutor(1) as pool:  # visit findings are sorted beside the pay steps: arrow lets go of the GIL
+        visit_findings = pool.submit(sorted_findings, part.flags.rename(columns={"minutes": "amount"}))
+        table, parts = pay_stage(rota, part, workers, s, notes, messages)
+        parts.append(visit_findings.result())
+    if "continuity" in s.checks:
+        parts.append(sorted_findings(continuity_findings(client_table, s.continuity, messages)))
+
+    findings = stacked(parts)
+    outside = len(part.outside)
+    summary = summarise(part.totals, table, client_table, findings, s, rows_skipped=len(rota.skipped_rows),
+                        monitored=rota.monitored)
+    summary["visits_outside_payslips"] = outside
+    if attribution:
+        summary["attribution"] = attribution
+    return AuditResult(summary, table, client_table, part.flags, findings, notes, part.timeline, s)
+
+
+def pay_stage(rota: Rota, part: WorkerStage, workers: pd.DataFrame | None, s: AuditSettings, notes: list[str],
+              messages: bool) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The worker-period table with the floor applied, and its findings (sorted); notes are added to
+    ``notes``."""
     parts, outside = [], len(part.outside)
     table = pd.DataFrame(columns=WORKER_COLUMNS)
     if part.periods is not None:
@@ -213,19 +234,8 @@ def assemble(rota: Rota, tables: list[pd.DataFrame], moved: list[str], part: Wor
             raise InputError(no_rate_problem(rota.name, part.timeline, err)) from None
         notes.extend(floor_notes(wp, s))
         table = worker_table(wp)
-        parts.append(pay_findings(table, messages))
-    if "visits" in s.checks:
-        parts.append(part.flags.rename(columns={"minutes": "amount"}))
-    if "continuity" in s.checks:
-        parts.append(continuity_findings(client_table, s.continuity, messages))
-
-    findings = findings_frame(parts)
-    summary = summarise(part.totals, table, client_table, findings, s, rows_skipped=len(rota.skipped_rows),
-                        monitored=rota.monitored)
-    summary["visits_outside_payslips"] = outside
-    if attribution:
-        summary["attribution"] = attribution
-    return AuditResult(summary, table, client_table, part.flags, findings, notes, part.timeline, s)
+        parts.append(sorted_findings(pay_findings(table, messages)))
+    return table, parts
 
 
 def no_rate_problem(source: str, timeline: pd.DataFrame, err: rates.NoRate) -> Problem:
