@@ -652,9 +652,9 @@ def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
         parse(False, bad)  # single-threaded, so pyarrow can number the bad rows
         # counts the header and skips blank lines, like ``record_lines``
         spaces = [row.number for row in bad if row.number and not row.text.strip()]
-        problems = Problems()
+        problems, blank = Problems(), set(spaces)
         for row in bad:
-            if row.number not in spaces:
+            if row.number not in blank:
                 problems.add(Problem(
                     name, f"has {row.actual_columns} fields, expected {row.expected_columns} like the header",
                     int(lines[row.number - 1]) if row.number else None, value=row.text[:80]))
