@@ -26,7 +26,8 @@ import pandas as pd
 
 from carerota.audit import locate
 from carerota.errors import InputError, Problem
-from carerota.load import Rota, load_clients, load_payslips, load_workers, lookup, rota_from_table
+from carerota.load import (Rota, clients_from_table, lookup, payslips_from_table, rota_from_table,
+                           workers_from_table)
 from carerota.rates import age_on, floor_table
 from carerota.read import Reading, Table, read_table
 from carerota.travel import TravelModel, leg_minutes, matrix_values
@@ -154,8 +155,9 @@ def anonymise(
     rota = rota_from_table(rota_table, reading)
     client_table = read_table(clients, "clients", reading, what="client") if clients else None
     worker_table = read_table(workers, "workers", reading, what="worker") if workers else None
-    typed_clients = load_clients(clients, reading) if clients else None
-    typed_workers = load_workers(workers, reading) if workers else None
+    slips = read_table(payslips, "payslips", reading, what="payslip") if payslips else None
+    typed_clients = clients_from_table(client_table, reading) if client_table is not None else None
+    typed_workers = workers_from_table(worker_table, reading) if worker_table is not None else None
 
     out, dropped = kept(rota_table, ROTA_KEEP)
     result = Anonymised(rota=out, locations=locations)
@@ -178,7 +180,7 @@ def anonymise(
         result.workers, result.dropped["workers"] = kept(worker_table, WORKERS_KEEP)
         ids["worker"].append(worker_table.frame["worker_id"])
         result.workers["worker_id"] = pseudonyms(result.workers["worker_id"], key, "worker")
-        ages = band_ages(typed_workers, rota.visits, load_payslips(payslips, reading) if payslips else None)
+        ages = band_ages(typed_workers, rota.visits, payslips_from_table(slips) if slips is not None else None)
         result.workers.insert(1, "age", ages["age"].to_numpy())
         if ages["date_of_birth"].ne("").any():
             result.workers.insert(2, "date_of_birth", ages["date_of_birth"].to_numpy())
@@ -188,8 +190,7 @@ def anonymise(
             "Ages are replaced by the youngest age of each worker's wage-floor band"
             + (f"; {kept_dob} worker(s) change band during the rota, so their date of birth is kept." if kept_dob
                else "."))
-    if payslips:
-        slips = read_table(payslips, "payslips", reading, what="payslip")
+    if slips is not None:
         result.payslips, result.dropped["payslips"] = kept(slips, PAYSLIPS_KEEP)
         ids["worker"].append(slips.frame["worker_id"])
         result.payslips["worker_id"] = pseudonyms(result.payslips["worker_id"], key, "worker")

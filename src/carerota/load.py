@@ -543,7 +543,12 @@ def skipped_note(t: Table) -> list[str]:
 
 def load_clients(source: str | Path, reading: Reading = Reading()) -> pd.DataFrame:
     """Client homes (lat, lon) and named teams, indexed by client_id."""
-    t = read_table(source, "clients", reading, what="client")
+    return clients_from_table(read_table(source, "clients", reading, what="client"), reading)
+
+
+def clients_from_table(t: Table, reading: Reading = Reading()) -> pd.DataFrame:
+    """The typed, checked clients of a clients file read as text (``read_table``): a file is read
+    once even where its text is needed too (``anonymise``), so a pipe can be given."""
     problems = Problems()
     f = t.frame
     out = pd.DataFrame({"client_id": text_column(t, "client_id", problems, required=True)})
@@ -562,7 +567,11 @@ def load_clients(source: str | Path, reading: Reading = Reading()) -> pd.DataFra
 
 def load_workers(source: str | Path, reading: Reading = Reading()) -> pd.DataFrame:
     """Age (or date of birth), travel mode and London flag, indexed by worker_id."""
-    t = read_table(source, "workers", reading, what="worker")
+    return workers_from_table(read_table(source, "workers", reading, what="worker"), reading)
+
+
+def workers_from_table(t: Table, reading: Reading = Reading()) -> pd.DataFrame:
+    """The typed, checked workers of a workers file read as text (``read_table``)."""
     problems = Problems()
     f = t.frame
     out = pd.DataFrame({"worker_id": text_column(t, "worker_id", problems, required=True)})
@@ -630,7 +639,11 @@ def availability(text: str) -> list[tuple[str, int, int]] | None:
 
 def load_payslips(source: str | Path, reading: Reading = Reading()) -> pd.DataFrame:
     """Pay per worker and pay reference period, as the payslips state it (minus any expenses)."""
-    t = read_table(source, "payslips", reading, what="payslip")
+    return payslips_from_table(read_table(source, "payslips", reading, what="payslip"))
+
+
+def payslips_from_table(t: Table) -> pd.DataFrame:
+    """The typed, checked pay periods of a payslips file read as text (``read_table``)."""
     problems = Problems()
     f = t.frame
     out = pd.DataFrame({"row": t.rows})  # same RangeIndex as t.frame
