@@ -208,10 +208,9 @@ def assemble(rota: Rota, tables: list[pd.DataFrame], moved: list[str], part: Wor
         parts.append(sorted_findings(continuity_findings(client_table, s.continuity, messages)))
 
     findings = stacked(parts)
-    outside = len(part.outside)
     summary = summarise(part.totals, table, client_table, findings, s, rows_skipped=len(rota.skipped_rows),
                         monitored=rota.monitored)
-    summary["visits_outside_payslips"] = outside
+    summary["visits_outside_payslips"] = len(part.outside)
     if attribution:
         summary["attribution"] = attribution
     return AuditResult(summary, table, client_table, part.flags, findings, notes, part.timeline, s)
@@ -221,11 +220,11 @@ def pay_stage(rota: Rota, part: WorkerStage, workers: pd.DataFrame | None, s: Au
               messages: bool) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """The worker-period table with the floor applied, and its findings (sorted); notes are added to
     ``notes``."""
-    parts, outside = [], len(part.outside)
+    parts: list[pd.DataFrame] = []
     table = pd.DataFrame(columns=WORKER_COLUMNS)
     if part.periods is not None:
-        if outside:
-            notes.append(f"{outside} visit(s) fall outside every payslip period of their worker and are "
+        if len(part.outside):
+            notes.append(f"{len(part.outside)} visit(s) fall outside every payslip period of their worker and are "
                          "not in the pay figures (workers: "
                          + ", ".join(sorted(part.outside["worker_id"].astype(str).unique())[:10]) + ").")
         try:
