@@ -117,6 +117,39 @@ def test_the_audit_raises_every_rule_at_believable_rates(small):
     assert 0.1 < summary["clients_below_continuity"] / summary["clients"] < 0.95
 
 
+def provider_in(town: str, tmp_path) -> tuple[dict, pd.DataFrame]:
+    """A 200-worker week in a preset town: the audit's summary and the rota as written."""
+    lat, lon, radius = TOWNS[town]
+    synthetic = synthesise(SynthSpec(workers=200, centre=(lat, lon), radius_km=radius))
+    rota, clients, workers = write(synthetic, tmp_path / town)
+    result = audit(load_rota(rota), clients=load_clients(clients), workers=load_workers(workers))
+    return result.summary, synthetic
+
+
+def test_travel_is_as_long_as_in_real_rotas(tmp_path):
+    """UK providers' scheduling data average 3.06 miles a visit (The Access Group, 2018), towns and
+    country together: a town's rota drives less than that, a rural one more, and travel takes minutes
+    in proportion (about 2 a mile at 30 km/h with roads 1.3 times the straight line)."""
+    seen = {}
+    for town in ("huddersfield", "truro"):
+        summary, synthetic = provider_in(town, tmp_path)
+        mileage = synthetic.rota["mileage_pay"].dropna()
+        seen[town] = mileage.sum() / 0.45 / len(mileage), summary["travel_minutes_per_contact_hour"]
+    (town_miles, town_minutes), (rural_miles, rural_minutes) = seen["huddersfield"], seen["truro"]
+    assert 1.0 < town_miles < 3.06 < rural_miles < 6.0, seen
+    assert 8 < town_minutes < 16 and 18 < rural_minutes < 35, seen
+
+
+def test_london_workers_mostly_take_the_bus_and_claim_no_mileage(tmp_path):
+    summary, synthetic = provider_in("lambeth", tmp_path)
+    modes = synthetic.workers.set_index("worker_id")["travel_mode"]
+    assert modes.value_counts(normalize=True)["transit"] > 0.4 and {"drive", "walk"} < set(modes)
+    drives = synthetic.rota["worker_id"].map(modes).eq("drive")
+    assert synthetic.rota.loc[~drives, "mileage_pay"].isna().all()
+    assert synthetic.rota.loc[drives, "mileage_pay"].notna().all()
+    assert 8 < summary["travel_minutes_per_contact_hour"] < 20
+
+
 def test_a_london_town_marks_workers_as_in_london():
     lat, lon, radius = TOWNS["lambeth"]
     synthetic = synthesise(SynthSpec(workers=10, centre=(lat, lon), radius_km=radius))

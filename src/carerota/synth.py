@@ -1,8 +1,8 @@
 """Synthetic home-care rotas that look like real ones, for trying carerota and for benchmarks.
 
-The rota is built the way a coordinator builds one. Clients live in neighbourhood patches and have
-care packages of one to four calls a day at fixed times. Each patch's calls for one part of the day
-are swept into runs around the patch, back to back with little or no time for travel. Runs are paired
+The rota is built the way a coordinator builds one. Clients live in overlapping neighbourhood
+patches and have care packages of one to four calls a day at fixed times. Each patch's calls for one
+part of the day are swept into runs around the patch, back to back with little or no time for travel. Runs are paired
 into early, late and split-shift lines; each line has an owner who works five days in seven, and relief
 workers cover the days off. Double-up calls go on runs staffed by two workers. Call-monitoring times
 then follow the travel the rota left out. So lateness, clipped visits, pay below the wage floor and
@@ -84,8 +84,13 @@ AWAY_PER_WEEK = 0.025  # chance a client is in hospital or respite for a stretch
 AWAY_DAYS = (2, 14)
 
 WORKERS_PER_PATCH = 10
-SCATTER = 0.4  # client homes: patch centre + Gaussian of sd SCATTER × radius / √patches ...
-SCATTER_MIN_KM = 0.5  # ... or more: a patch of 30 clients spreads over a square km or so in a real town
+SCATTER = 1.5  # client homes: patch centre + Gaussian of sd SCATTER × radius / √patches, so patches
+# overlap: a provider holds a share of an area's packages, taken as the council offers them, not every
+# home in a tidy neighbourhood. Calibrated on travel: 200 workers drive 1.5 miles a visit in a preset
+# town, 2.6 in Leeds, 3.5 around Truro, where UK providers' scheduling data average 3.06 miles a visit
+# (The Access Group, The Hidden Dynamics of Homecare, 2018)
+SCATTER_MIN_KM, SCATTER_MAX_KM = 0.5, 4.0  # ... at least half a km; at most a few villages, beyond which
+# a provider would open another branch
 OWNER_SHARE = 5 / 7  # workers who own a line; the rest are relief ...
 LINE_MINUTES = 420  # ... unless the work needs more lines of this length (fewer relief: understaffed)
 CLIENTS_PER_WORKER = 2.5  # a full but workable day: mornings done by about 11:30, bed calls by 22:30
@@ -101,7 +106,11 @@ UNTIDY_RAD, UNTIDY_KM = 0.4, 0.4  # sd of noise on a call's bearing and distance
 # runs grow as clients come and go, so they overlap and zig-zag rather than tile the patch
 DOUBLE_BOOKING_SHARE = 0.002  # per worker-day (at least one): a visit given to a worker already at
 # another client at that time
-WALK_SHARE, WALKABLE_HOP_KM = 0.12, 0.6  # owners of compact runs who walk
+WALK_SHARE, WALKABLE_HOP_KM = 0.12, 1.0  # owners of compact runs who walk
+LONDON_TRANSIT = 0.6  # in London, of the workers who do not walk, those who go by bus or Tube (an
+# assumption: many London care workers do not drive)
+MODES = ("drive", "walk", "transit")
+DRIVE, WALK, TRANSIT = range(3)
 
 ARRIVAL_SD = 3.0  # minutes early or late when nothing delays the worker
 TRAFFIC_SD = 0.3  # log-sd of real travel ÷ estimate
@@ -255,7 +264,7 @@ def place(spec: SynthSpec, rng: np.random.Generator) -> Town:
     x, y = x[order], y[order]
     n = spec.n_clients
     patch = np.arange(n) * k // n
-    sigma = max(SCATTER * spec.radius_km / math.sqrt(k), SCATTER_MIN_KM)
+    sigma = min(max(SCATTER * spec.radius_km / math.sqrt(k), SCATTER_MIN_KM), SCATTER_MAX_KM)
     cx = x[patch] + rng.normal(0, sigma, n)
     cy = y[patch] + rng.normal(0, sigma, n)
     lat, lon = to_latlon(cx, cy, spec.centre)
@@ -579,7 +588,7 @@ class Crew:
     relief: np.ndarray  # the worker covers others' days off rather than owning a line
     off: np.ndarray  # (workers, 7): weekly days off, by weekday
     absent: np.ndarray  # (workers, days): sickness
-    walk: np.ndarray
+    mode: np.ndarray  # index into MODES
 
 
 def match(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -595,7 +604,7 @@ def hire(spec: SynthSpec, rng: np.random.Generator, patches: int, runs: Runs, ca
          call_start: np.ndarray, call_hop: np.ndarray) -> Crew:
     """Each patch's workers: the owners of its seats, then relief in proportion. Owners' two days off
     are staggered across the patch; relief take theirs on the days fewest owners are off. Owners of
-    the most compact runs walk."""
+    the most compact runs walk; in London many of the others take the bus."""
     w, k = spec.workers, patches
     seat_line = np.repeat(np.arange(len(runs.line_patch)), runs.line_seats)
     seat_line = seat_line[np.argsort(runs.line_patch[seat_line], kind="stable")]
@@ -641,14 +650,16 @@ def hire(spec: SynthSpec, rng: np.random.Generator, patches: int, runs: Runs, ca
     single_seat = np.flatnonzero(runs.line_seats[seat_line] == 1)
     compact = single_seat[np.argsort(hop[seat_line[single_seat]], kind="stable")]
     compact = compact[hop[seat_line[compact]] <= WALKABLE_HOP_KM][: round(WALK_SHARE * w)]
-    walk = np.zeros(w, bool)
-    walk[seat_owner[compact]] = True
+    mode = np.full(w, DRIVE)
+    if spec.london:
+        mode[rng.random(w) < LONDON_TRANSIT] = TRANSIT
+    mode[seat_owner[compact]] = WALK
 
     first, last = np.full(len(runs.line_patch), 24 * 60), np.zeros(len(runs.line_patch), "int64")
     np.minimum.at(first, call_line, call_start)
     np.maximum.at(last, call_line, call_start + calls.minutes)
     half = np.where(last <= DAY_ENDS, DAY, np.where(first >= EVENING_STARTS, EVENING, 0))[seat_line]
-    return Crew(seat_line, seat_patch, seat_owner, half, worker_patch, is_relief, off, absent, walk)
+    return Crew(seat_line, seat_patch, seat_owner, half, worker_patch, is_relief, off, absent, mode)
 
 
 def cover(today: np.ndarray, seats: np.ndarray, workers: np.ndarray, seat_key: np.ndarray,
@@ -735,9 +746,9 @@ def monitor(rng: np.random.Generator, days: int, rows: dict, calls: Calls, crew:
     planned = calls.minutes[call]
     first = group_first(worker * days + rows["day"])
     is_first = first == np.arange(n)
-    walk = crew.walk[worker]
-    speed = np.where(walk, SPEED_KMH["walk"], SPEED_KMH["drive"])
-    circuity = np.where(walk, CIRCUITY["walk"], CIRCUITY["drive"])
+    mode = crew.mode[worker]
+    speed = np.array([SPEED_KMH[m] for m in MODES])[mode]
+    circuity = np.array([CIRCUITY[m] for m in MODES])[mode]
     km = rows["km"]
     travel = np.where(is_first, 0.0, km * circuity / speed * 60
                       * rng.lognormal(-TRAFFIC_SD ** 2 / 2, TRAFFIC_SD, n))
@@ -781,16 +792,16 @@ def pay(spec: SynthSpec, rng: np.random.Generator, rows: dict, calls: Calls, cre
     scheme = rng.choice(3, spec.workers, p=SCHEMES)[rows["worker"]]
     rate = rng.choice(HOURLY, spec.workers)[rows["worker"]]
     minutes = calls.minutes[rows["call"]]
-    walk = crew.walk[rows["worker"]]
+    mode = crew.mode[rows["worker"]]
     km = np.where(rows["in_shift"], rows["km"], 0.0)
-    estimate = np.rint(km / np.where(walk, SPEED_KMH["walk"], SPEED_KMH["drive"]) * 60)
+    estimate = np.rint(km / np.array([SPEED_KMH[m] for m in MODES])[mode] * 60)
     per_visit = np.zeros(61)
     per_visit[list(PER_VISIT)] = list(PER_VISIT.values())
     return {
         "visit_pay": np.where(scheme == PER_VISIT_PAY, per_visit[minutes], np.nan),
         "hourly_rate": np.where(scheme == PER_VISIT_PAY, np.nan, rate),
         "travel_pay": np.where(scheme == TRAVEL_PAID, np.round(estimate * rate / 60, 2), np.nan),
-        "mileage_pay": np.where(walk, np.nan, np.round(km * CIRCUITY["drive"] / KM_PER_MILE * MILEAGE, 2)),
+        "mileage_pay": np.where(mode == DRIVE, np.round(km * CIRCUITY["drive"] / KM_PER_MILE * MILEAGE, 2), np.nan),
     }
 
 
@@ -891,7 +902,7 @@ def synthesise(spec: SynthSpec) -> Synthetic:
     workers = pd.DataFrame({
         "worker_id": text(worker_names.take(pa.array(by_worker))),
         "date_of_birth": pd.Series(born[by_worker].astype("datetime64[s]")),
-        "travel_mode": text(np.where(crew.walk, "walk", "drive")[by_worker]),
+        "travel_mode": text(pa.array(MODES).take(pa.array(crew.mode[by_worker]))),
         "london": np.full(spec.workers, spec.london),
         "home_lat": home_lat[by_worker], "home_lon": home_lon[by_worker],
     })
