@@ -1,6 +1,7 @@
 """How `carerota audit` scales on realistic rotas: 10k, 100k and 1M visits made by `carerota synth`.
 
-Each size is generated once (cached in benchmarks/cache/scale_N/, which git ignores), then audited
+Each size is generated once (cached in benchmarks/cache/scale_N/, which git ignores, and made again
+when the spec or synth.py changes), then audited
 end to end as a separate process, as a user runs it:
 
     carerota audit rota.csv --clients clients.csv --workers workers.csv --format json --output out.json
@@ -20,8 +21,10 @@ own process (os.wait4), or of the batch's biggest process (parent or worker).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from carerota import synth
 from carerota.synth import TOWNS, SynthSpec, synthesise, write
 
 CACHE = Path(__file__).parent / "cache"
@@ -91,10 +95,34 @@ def spec_for(visits: int) -> SynthSpec:
     return SynthSpec(workers=workers, weeks=WEEKS, seed=SEED, centre=TOWNS["leeds"][:2], radius_km=radius)
 
 
+def stamp(made_from: str) -> str:
+    """What a cached dataset was made from: its spec and the generator's source, so that changing
+    either one remakes the data instead of timing an old rota."""
+    source = hashlib.sha256(Path(synth.__file__).read_bytes()).hexdigest()[:16]
+    return f"{made_from}\nsynth.py sha256 {source}\n"
+
+
+def cached(folder: Path, made_from: str) -> bool:
+    """True when ``folder`` holds data made from ``made_from`` by this generator; otherwise it, and
+    the files cut from it (``folder_in_N``), are removed to be made again."""
+    mark = folder / "made_from.txt"
+    if mark.exists() and mark.read_text() == stamp(made_from):
+        return True
+    for old in (folder, *folder.parent.glob(f"{folder.name}_in_*")):
+        shutil.rmtree(old, ignore_errors=True)
+    return False
+
+
+def mark(folder: Path, made_from: str) -> None:
+    (folder / "made_from.txt").write_text(stamp(made_from))
+
+
 def rota_of(visits: int) -> Path:
     folder = CACHE / f"scale_{visits}"
-    if not (folder / "rota.csv").exists():
-        write(synthesise(spec_for(visits)), folder)
+    spec = spec_for(visits)
+    if not cached(folder, repr(spec)):
+        write(synthesise(spec), folder)
+        mark(folder, repr(spec))
     return folder
 
 

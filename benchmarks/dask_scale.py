@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).parent))
-from audit_scale import AS_OF, CACHE, SEED, child_env, spec_for, timed  # noqa: E402
+from audit_scale import AS_OF, CACHE, SEED, cached, child_env, mark, spec_for, timed  # noqa: E402
 
 from carerota.load import load_rota  # noqa: E402
 from carerota.synth import synthesise, write  # noqa: E402
@@ -64,10 +64,11 @@ def prefixed(table: pa.Table, prefix: str, columns: tuple[str, ...], teams: bool
 def dataset(regions: int) -> Path:
     """The cached dataset: regions/ (CSV), rota.parquet/, clients.csv and workers.csv."""
     folder = CACHE / f"dask_{regions}"
-    if (folder / "rota.parquet").exists():
-        return folder
-    (folder / "regions").mkdir(parents=True, exist_ok=True)
     base = spec_for(1_000_000)
+    made_from = f"{base!r}, {regions} regions"
+    if cached(folder, made_from):
+        return folder
+    (folder / "regions").mkdir(parents=True)
     clients, workers = [], []
     for r in range(regions):
         made = folder / f"synth_{r}"
@@ -93,6 +94,7 @@ def dataset(regions: int) -> Path:
     pacsv.write_csv(pa.concat_tables(workers), folder / "workers.csv")
     subprocess.run([sys.executable, "-m", "carerota", "convert", str(folder / "regions"), "--to", "parquet",
                     str(folder / "rota.parquet"), "--quiet"], check=True, env=child_env())
+    mark(folder, made_from)
     return folder
 
 
