@@ -2,11 +2,12 @@
 
 The rota is built the way a coordinator builds one. Clients live in overlapping neighbourhood
 patches and have care packages of one to four calls a day at fixed times. Each patch's calls for one
-part of the day are swept into runs around the patch, back to back with little or no time for travel. Runs are paired
-into early, late and split-shift lines; each line has an owner who works five days in seven, and relief
-workers cover the days off. Double-up calls go on runs staffed by two workers. Call-monitoring times
-then follow the travel the rota left out. So lateness, clipped visits, pay below the wage floor and
-poor continuity come from the shape of the rota instead of being sprinkled on at random.
+part of the day are swept into runs around the patch, back to back with little or no time for
+travel. Runs are paired into early, late and split-shift lines; each line has an owner who works five
+days in seven, and relief workers cover the days off. Double-up calls go on runs staffed by two
+workers. Call-monitoring times then follow the travel the rota left out. So lateness, clipped visits,
+pay below the wage floor and poor continuity come from the shape of the rota instead of being
+sprinkled on at random.
 
 Everything is vectorised with numpy (a million visits take seconds): Python loops run over patches,
 days, parts of the day and the like, never over visits, clients or workers. The output depends only
@@ -111,6 +112,8 @@ LONDON_TRANSIT = 0.6  # in London, of the workers who do not walk, those who go 
 # assumption: many London care workers do not drive)
 MODES = ("drive", "walk", "transit")
 DRIVE, WALK, TRANSIT = range(3)
+MODE_KMH = np.array([SPEED_KMH[m] for m in MODES])
+MODE_CIRCUITY = np.array([CIRCUITY[m] for m in MODES])
 
 ARRIVAL_SD = 3.0  # minutes early or late when nothing delays the worker
 TRAFFIC_SD = 0.3  # log-sd of real travel ÷ estimate
@@ -747,8 +750,7 @@ def monitor(rng: np.random.Generator, days: int, rows: dict, calls: Calls, crew:
     first = group_first(worker * days + rows["day"])
     is_first = first == np.arange(n)
     mode = crew.mode[worker]
-    speed = np.array([SPEED_KMH[m] for m in MODES])[mode]
-    circuity = np.array([CIRCUITY[m] for m in MODES])[mode]
+    speed, circuity = MODE_KMH[mode], MODE_CIRCUITY[mode]
     km = rows["km"]
     travel = np.where(is_first, 0.0, km * circuity / speed * 60
                       * rng.lognormal(-TRAFFIC_SD ** 2 / 2, TRAFFIC_SD, n))
@@ -794,7 +796,7 @@ def pay(spec: SynthSpec, rng: np.random.Generator, rows: dict, calls: Calls, cre
     minutes = calls.minutes[rows["call"]]
     mode = crew.mode[rows["worker"]]
     km = np.where(rows["in_shift"], rows["km"], 0.0)
-    estimate = np.rint(km / np.array([SPEED_KMH[m] for m in MODES])[mode] * 60)
+    estimate = np.rint(km / MODE_KMH[mode] * 60)
     per_visit = np.zeros(61)
     per_visit[list(PER_VISIT)] = list(PER_VISIT.values())
     return {
