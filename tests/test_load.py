@@ -166,6 +166,19 @@ def test_many_bad_rows_are_counted_beyond_the_first_ten(write):
     assert "15 more rows" in str(err.value)
 
 
+def test_problems_are_listed_column_by_column_and_counted_past_the_first_ten(write):
+    """Numbers are typed on a second thread beside the times: their problems still come after the
+    times' (the columns' order), and the first ten listed are the same a single pass would list."""
+    rows = [f"W1,C1,2026-11-02 08:00,2026-11-02 08:30,x{i},yes" for i in range(6)]
+    rows += [f"W1,C1,soon,2026-11-02 09:30,12,perhaps{i}" for i in range(7)]
+    path = write("r.csv", "worker_id,client_id,start,end,hourly_rate,agreed_short", *rows)
+    with pytest.raises(InputError) as err:
+        load_rota(path)
+    listed = [(p.row, p.column) for p in err.value.problems]
+    assert listed == [(r, "start") for r in range(8, 15)] + [(r, "hourly_rate") for r in (2, 3, 4)]
+    assert err.value.omitted == 3 + 7  # three more hourly rates, seven agreed_short cells
+
+
 def test_two_columns_with_one_meaning_is_an_error(write):
     path = write("r.csv", "worker_id,carer_id,client_id,start,end,visit_pay",
                  "W1,W2,C1,2026-11-02 08:00,2026-11-02 08:30,5")

@@ -82,6 +82,14 @@ class Problems:
             self.listed.append(Problem(file, expected, int(row), column, str(value)))
         self.omitted += max(len(rows) - room, 0)
 
+    def extend(self, other: Problems) -> None:
+        """``other``'s problems after these, as if they had been added here."""
+        for problem in other.listed:
+            self.add(problem)
+        self.omitted += other.omitted
+        for text in other.hints:
+            self.hint(text)
+
     def hint(self, text: str) -> None:
         if text not in self.hints:
             self.hints.append(text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -224,14 +225,14 @@ def times_of_day(s: pd.Series) -> np.ndarray:
     return out
 
 
-def read_times(t: Table, col: str, problems: Problems, *, required: bool,
-               day: pd.Series | None) -> tuple[pd.Series, pd.Series, np.ndarray, tuple | None]:
+def read_times(t: Table, col: str, problems: Problems, *, required: bool, day: pd.Series | None,
+               found: dict[str, Future] | None = None) -> tuple[pd.Series, pd.Series, np.ndarray, tuple | None]:
     """(naive local, UTC) times of a column, NaT where absent or bad (and reported), which cells
     were times of day (08:00): those are put on ``day``, a naive local date; without one, an error;
     and, where there were none, the naive times as (codes, distinct values) for ``localise``. Each
-    distinct cell is parsed once."""
+    distinct cell is parsed once; ``found`` may hold the column's ``distinct``, being worked out."""
     s = t.frame[col] if col in t.frame else pd.Series("", index=t.frame.index, dtype="string")
-    codes, values = distinct(s)
+    codes, values = found[col].result() if found and col in found else distinct(s)
     clock_values = times_of_day(values)
     naive_values, utc_values = parse_naive_or_utc(values.where(~clock_values, "") if clock_values.any() else values)
     naive = pd.Series(spread(naive_values.to_numpy(), codes, np.datetime64("NaT")), index=s.index)
@@ -276,7 +277,8 @@ def duration_column(t: Table, col: str, problems: Problems) -> pd.Series:
 
 
 def interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: list[str], *, required: bool,
-             day: pd.Series | None, near: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+             day: pd.Series | None, near: pd.Series | None = None,
+             found: dict[str, Future] | None = None) -> tuple[pd.Series, pd.Series]:
     """Start and end in UTC from (start, end, duration) columns.
 
     Times of day are put on ``day``; a start given as a time of day is moved by a day if that brings
@@ -285,7 +287,8 @@ def interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: li
     the duration is added to the start as elapsed time.
     """
     start_col, end_col, duration_col = cols
-    start_naive, start_utc, start_clock, start_coded = read_times(t, start_col, problems, required=required, day=day)
+    start_naive, start_utc, start_clock, start_coded = read_times(t, start_col, problems, required=required,
+                                                                  day=day, found=found)
     if near is not None and start_clock.any():
         gap = start_naive - near
         late, early = (start_clock & (g.fillna(False).to_numpy(bool)) for g in (gap > HALF_DAY, gap < -HALF_DAY))
@@ -296,7 +299,7 @@ def interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: li
     if end_col in t.frame or duration_col not in t.frame:
         start_local = local_naive(start_naive, start_utc)
         end_naive, end_utc, end_clock, end_coded = read_times(t, end_col, problems, required=required,
-                                                              day=start_local.dt.normalize())
+                                                              day=start_local.dt.normalize(), found=found)
         before = end_clock & (end_naive < start_local).fillna(False).to_numpy(bool)
         end_naive = end_naive.where(~before, end_naive + DAY)
         # An ambiguous end is read as BST unless that puts it before its start (a visit across
@@ -367,17 +370,20 @@ def rota_from_table(t: Table, reading: Reading = Reading()) -> Rota:
     given_id = f["visit_id"] if "visit_id" in f else pd.Series("", index=f.index, dtype="string")
     unnamed = blank(given_id).to_numpy()
     out["visit_id"] = given_id.where(~unnamed, "row " + out["row"].astype("string")) if unnamed.any() else given_id
-    day = visit_dates(t, problems)
-    out["start"], out["end"] = interval(t, ("start", "end", "duration"), problems, notes, required=True, day=day)
-    planned_day = out["start"].dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
-    out["actual_start"], out["actual_end"] = optional_interval(
-        t, ("actual_start", "actual_end", "actual_duration"), problems, notes, planned_day)
-    for col, low, high in (("lat", -90, 90), ("lon", -180, 180)):
-        out[col] = number_column(t, col, problems, low=low, high=high) if col in f else np.nan
-    for col in ("visit_pay", "hourly_rate", "travel_pay", "mileage_pay"):
-        out[col] = number_column(t, col, problems, low=0, high=MAX_MONEY) if col in f else np.nan
-    out["visit_type"] = f["visit_type"] if "visit_type" in f else ""
-    out["agreed_short"] = bool_column(t, "agreed_short", problems) if "agreed_short" in f else False
+    with ThreadPoolExecutor(1) as pool:  # arrow lets go of the GIL: the times' distinct values are
+        # found, and the numbers and flags typed, on a second core while the times are read
+        found = {col: pool.submit(distinct, f[col]) for col in ("end", "actual_start", "actual_end") if col in f}
+        plain = pool.submit(plain_columns, t)
+        day = visit_dates(t, problems)
+        out["start"], out["end"] = interval(t, ("start", "end", "duration"), problems, notes, required=True,
+                                            day=day, found=found)
+        planned_day = out["start"].dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+        out["actual_start"], out["actual_end"] = optional_interval(
+            t, ("actual_start", "actual_end", "actual_duration"), problems, notes, planned_day, found=found)
+        columns, their_problems = plain.result()
+    problems.extend(their_problems)  # in the order a column-by-column reading would list them
+    for col, values in columns.items():
+        out[col] = values
     out["window_start"], out["window_end"] = optional_interval(t, ("window_start", "window_end", ""), problems,
                                                                notes, planned_day, shift=False)
     out["required_skill"] = f["required_skill"].fillna("").str.strip() if "required_skill" in f else ""
@@ -395,6 +401,18 @@ def rota_from_table(t: Table, reading: Reading = Reading()) -> Rota:
     return Rota(t.name, out.drop(columns="carers"), t.skipped_rows, notes, monitored, attribution)
 
 
+def plain_columns(t: Table) -> tuple[dict[str, pd.Series | float | str | bool], Problems]:
+    """The rota's coordinates, money, visit type and agreed-short flag, with their own problems."""
+    f, problems, columns = t.frame, Problems(), {}
+    for col, low, high in (("lat", -90, 90), ("lon", -180, 180)):
+        columns[col] = number_column(t, col, problems, low=low, high=high) if col in f else np.nan
+    for col in ("visit_pay", "hourly_rate", "travel_pay", "mileage_pay"):
+        columns[col] = number_column(t, col, problems, low=0, high=MAX_MONEY) if col in f else np.nan
+    columns["visit_type"] = f["visit_type"] if "visit_type" in f else ""
+    columns["agreed_short"] = bool_column(t, "agreed_short", problems) if "agreed_short" in f else False
+    return columns, problems
+
+
 def visit_dates(t: Table, problems: Problems) -> pd.Series | None:
     """The ``date`` column (naive local midnights), for times given as times of day; a visit whose
     start is a time of day must have one."""
@@ -409,11 +427,12 @@ def visit_dates(t: Table, problems: Problems) -> pd.Series | None:
 
 
 def optional_interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: list[str],
-                      planned_day: pd.Series, *, shift: bool = True) -> tuple[pd.Series, pd.Series]:
+                      planned_day: pd.Series, *, shift: bool = True,
+                      found: dict[str, Future] | None = None) -> tuple[pd.Series, pd.Series]:
     """A start and end the file may lack (all NaT); times of day are on the visit's planned date."""
     if any(c and c in t.frame for c in cols):
         return interval(t, cols, problems, notes, required=False, day=planned_day.dt.normalize(),
-                        near=planned_day if shift else None)
+                        near=planned_day if shift else None, found=found)
     none = pd.Series(pd.NaT, index=t.frame.index, dtype="datetime64[us, UTC]")
     return none, none
 
