@@ -8,6 +8,7 @@ scheduled. Each flagged visit is one row: its rule and the minutes involved.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,37 +56,44 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
     row, start = v["row"].to_numpy(), v["start"].dt.tz_convert(None).to_numpy()  # naive UTC: no Timestamp objects
     flags = []
 
+    def flagged(rows: np.ndarray, rule: str, minutes: np.ndarray, message) -> pd.DataFrame:
+        taken = pa.array(rows)
+        return pd.DataFrame({
+            **{col: pd.Series(ids[col].take(taken), dtype="string") for col in ids},
+            "row": row[rows], "rule": rule, "minutes": np.round(minutes[rows], 2), "start": start[rows],
+            "message": join(*message(rows, who_all.take(taken))) if messages else None,
+        }, copy=False)  # fresh arrays: no copy into one block
+
     def add(mask: np.ndarray, rule: str, minutes: np.ndarray, message) -> None:
         """``message(rows, who)`` gives the message pieces for the flagged positions ``rows``."""
         rows = np.flatnonzero(mask)
         if len(rows):
-            taken = pa.array(rows)
-            flags.append(pd.DataFrame({
-                **{col: pd.Series(ids[col].take(taken), dtype="string") for col in ids},
-                "row": row[rows], "rule": rule, "minutes": np.round(minutes[rows], 2), "start": start[rows],
-                "message": join(*message(rows, who_all.take(taken))) if messages else None,
-            }, copy=False))  # fresh arrays: no copy into one block
+            flags.append(pool.submit(flagged, rows, rule, minutes, message))
 
     def who(rows: np.ndarray):
         return who_all.take(pa.array(rows))
 
     floor = policy.min_visit
-    add((planned < floor) & ~agreed, "short-visit", planned,
-        lambda r, w: (w, " is planned for ", number(planned[r]), f" minutes, under {floor:g}, and not agreed as short"))
-    if monitored:
-        checked_in = v["actual_start"].notna().to_numpy()
-        add(checked_in & (planned >= floor) & (actual < floor) & ~agreed, "short-actual-visit", actual,
-            lambda r, w: (w, " lasted ", number(actual[r]), f" minutes by call monitoring, under {floor:g}"))
-        cut = planned - actual
-        add(cut > policy.clip_tolerance, "clipped-visit", cut,
-            lambda r, w: (w, " lasted ", number(actual[r]), " of ", number(planned[r]), " planned minutes (",
-                          number(cut[r]), " cut)"))
-        late = minutes_between(v["actual_start"], v["start"])
-        add(late > policy.late_after, "late-start", late,
-            lambda r, w: (w, " started ", number(late[r]), " minutes late"))
-        add(~checked_in, "missed-check-in", planned, lambda r, w: (w, " has no call-monitoring check-in"))
-    if travel:
-        add_travel_flags(v, add, who)
+    # each rule's flags are taken and worded on two cores: arrow lets go of the GIL
+    with ThreadPoolExecutor(2) as pool:
+        add((planned < floor) & ~agreed, "short-visit", planned,
+            lambda r, w: (w, " is planned for ", number(planned[r]), f" minutes, under {floor:g}, "
+                          "and not agreed as short"))
+        if monitored:
+            checked_in = v["actual_start"].notna().to_numpy()
+            add(checked_in & (planned >= floor) & (actual < floor) & ~agreed, "short-actual-visit", actual,
+                lambda r, w: (w, " lasted ", number(actual[r]), f" minutes by call monitoring, under {floor:g}"))
+            cut = planned - actual
+            add(cut > policy.clip_tolerance, "clipped-visit", cut,
+                lambda r, w: (w, " lasted ", number(actual[r]), " of ", number(planned[r]), " planned minutes (",
+                              number(cut[r]), " cut)"))
+            late = minutes_between(v["actual_start"], v["start"])
+            add(late > policy.late_after, "late-start", late,
+                lambda r, w: (w, " started ", number(late[r]), " minutes late"))
+            add(~checked_in, "missed-check-in", planned, lambda r, w: (w, " has no call-monitoring check-in"))
+        if travel:
+            add_travel_flags(v, add, who)
+        flags = [f.result() for f in flags]
     if not flags:
         return pd.DataFrame(columns=FLAG_COLUMNS)
     out = pd.concat(flags, ignore_index=True)[FLAG_COLUMNS]
