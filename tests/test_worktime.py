@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carerota.worktime import GapRules, visit_times, working_time
+from carerota.worktime import GapRules, rows_in_order, visit_times, working_time
 from carerota.travel import TravelModel
 
 T0 = pd.Timestamp("2026-11-02 08:00", tz="UTC")
@@ -95,3 +96,16 @@ def test_longer_visits_never_mean_less_working_time(gap, extra):
     longer = wt(visits(("W", "A", 0, 30), ("W", "B", 30 + gap, 60 + gap + extra)))
     assert longer["working_s"].sum() >= base["working_s"].sum()
     assert (longer["travel_s"] >= 0).all() and (longer["waiting_s"] >= 0).all()
+
+
+def test_rows_in_order_is_a_take_of_every_column_keeping_its_type():
+    frame = pd.DataFrame({
+        "row": [2, 3, 4], "worker_id": pd.array(["W2", None, "W1"], dtype="string"),
+        "start": pd.to_datetime(["2026-11-02 09:00", "2026-11-02 08:00", None], utc=True),
+        "pay": [1.5, np.nan, 3.0], "agreed_short": [True, False, True], "note": ["a", "", "c"],
+        "mode": pd.Categorical(["drive", "walk", "drive"]),
+    }, index=[7, 8, 9])
+    order = np.array([2, 0, 1])
+    expected = frame.take(order).reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows_in_order(frame, order), expected)
+
