@@ -270,6 +270,25 @@ def test_a_bad_file_in_a_folder_is_named(dask_scheduler, tmp_path):
         assert result.exit_code == 2 and f"{folder / 'b.csv'}, row" in result.stderr, result.output
 
 
+def test_an_error_found_in_the_audit_names_the_file_of_its_row(tmp_path):
+    """A client with no home, or a pay period with no wage-floor rate, shows up only once the files
+    are one rota: the row named is in its own file, and the error names that file, not the folder.
+    (The Dask engine, which keeps no file per visit, still names the folder.)"""
+    folder = tmp_path / "region"
+    folder.mkdir()
+    header = "visit_id,worker_id,client_id,start,end,hourly_rate,lat,lon\n"
+    (folder / "a.csv").write_text(header + "V1,W1,C1,2026-11-02 08:00,2026-11-02 08:30,13,53.64,-1.78\n"
+                                  "V2,W1,C2,2026-11-02 09:00,2026-11-02 09:30,13,53.65,-1.79\n")
+    (folder / "b.csv").write_text(header + "V3,W2,C1,2026-11-02 08:00,2026-11-02 08:30,13,53.64,-1.78\n"
+                                  "V4,W2,C9,2026-11-02 09:00,2026-11-02 09:30,13,,\n")
+    result = run("audit", folder)
+    assert result.exit_code == 2, result.output
+    assert f"{folder / 'b.csv'}, row 3, column 'lat/lon': no location for client 'C9'" in result.stderr
+    (folder / "b.csv").write_text(header + "V3,W2,C1,2012-11-02 08:00,2012-11-02 08:30,13,53.64,-1.78\n")
+    result = run("audit", folder, "--wage", "rlw")
+    assert result.exit_code == 2 and f"{folder / 'b.csv'}, row 2, column 'start'" in result.stderr, result.output
+
+
 def test_dataset_that_names_no_files(tmp_path):
     (tmp_path / "empty").mkdir()
     result = run("audit", tmp_path / "empty")

@@ -18,7 +18,7 @@ from carerota.checks.continuity import ContinuityPolicy, client_continuity, cont
 from carerota.checks.visits import VisitPolicy, flag_visits
 from carerota.errors import InputError, Problem
 from carerota.findings import RULES, sorted_findings, stacked
-from carerota.load import LOCAL_TZ, Rota, spread
+from carerota.load import LOCAL_TZ, SOURCE_FILE, Rota, spread
 from carerota.pay import PayPeriods, apply_floor, worker_periods
 from carerota.rates import WageFloor
 from carerota.travel import TravelModel
@@ -245,7 +245,7 @@ def no_rate_problem(source: str, timeline: pd.DataFrame, err: rates.NoRate) -> P
         return Problem(source, str(err))
     first = timeline.loc[timeline["start"].idxmin()]
     when = first["start"].tz_convert(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
-    return Problem(source, str(err), int(first["row"]), "start", when)
+    return Problem(str(first.get(SOURCE_FILE, source)), str(err), int(first["row"]), "start", when)
 
 
 def floor_notes(wp: pd.DataFrame, s: AuditSettings) -> list[str]:

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from carerota.errors import InputError, Problem
-from carerota.load import LOCAL_TZ, Rota, rota_from_table
+from carerota.load import LOCAL_TZ, SOURCE_FILE, Rota, rota_from_table
 from carerota.pay import PayPeriods, period_bounds
 from carerota.read import (Reading, Source, Table, detected_note, display_name, match_header, read_table,
                            text_table)
@@ -27,7 +27,7 @@ from carerota.read import (Reading, Source, Table, detected_note, display_name, 
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls", ".ods")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DATASET_SUFFIXES = TABLE_SUFFIXES + PARQUET_SUFFIXES
-SOURCE_FILE, SOURCE_ROW = "source_file", "source_row"  # written by convert: where each visit came from
+SOURCE_ROW = "source_row"  # written by convert with SOURCE_FILE: where each visit came from
 PART_ROWS = 250_000  # Parquet rows loaded by one task: small enough for a worker, big enough for pandas
 FILE_ROWS = 1_000_000  # rows of one Parquet file written by convert
 
@@ -155,16 +155,22 @@ def load_part(part: Part, reading: Reading = Reading()) -> Rota:
 
 
 def combine(rotas: list[Rota], name: str) -> Rota:
-    """The visits of several parts as one rota named ``name``; rows keep their own file's numbers."""
+    """The visits of several parts as one rota named ``name``; rows keep their own file's numbers,
+    and where the parts are several files each visit's file is in ``source_file`` (a category), so
+    an error found later in the audit can name the file as well as the row."""
     if len(rotas) == 1:
         return rotas[0]
     skipped: dict[str, list[int]] = {}
     for r in rotas:
         if r.skipped_rows:
             skipped.setdefault(r.name, []).extend(r.skipped_rows)
+    visits = pd.concat([r.visits for r in rotas], ignore_index=True)
+    part_file, files = pd.factorize(pd.Series([r.name for r in rotas]))
+    if len(files) > 1:
+        visits[SOURCE_FILE] = pd.Categorical.from_codes(np.repeat(part_file, [len(r.visits) for r in rotas]), files)
     return Rota(
         name,
-        pd.concat([r.visits for r in rotas], ignore_index=True),
+        visits,
         [row for r in rotas for row in r.skipped_rows],
         list(dict.fromkeys(n for r in rotas for n in r.notes)),
         any(r.monitored for r in rotas),

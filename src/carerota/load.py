@@ -39,6 +39,9 @@ TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
 
 
+SOURCE_FILE = "source_file"  # the file a visit came from, where a rota is several (dataset.combine, convert)
+
+
 @dataclass
 class Rota:
     """The visits of a rota, canonical and typed, with what loading had to tell the user."""

@@ -98,16 +98,18 @@ def matrix_values(column: pd.Series, frm, to, mode) -> np.ndarray:
 
 
 def missing_locations(legs: pd.DataFrame, source: str) -> InputError:
-    """Name each client whose home is unknown, with the first rota row that needs it."""
+    """Name each client whose home is unknown, with the first rota row that needs it (and its file,
+    where the rota is several files: ``file``)."""
     first = {}
+    files = legs["file"] if "file" in legs else pd.Series(source, index=legs.index)
     for side in ("from", "to"):
         unknown = legs[legs[[f"{side}_lat", f"{side}_lon"]].isna().any(axis=1)]
-        for client, row in zip(unknown[f"{side}_client"], unknown["row"]):
-            first.setdefault(client, row)
+        for client, row, file in zip(unknown[f"{side}_client"], unknown["row"], files[unknown.index]):
+            first.setdefault(client, (row, str(file)))
     problems = [
-        Problem(source, f"no location for client {client!r}, needed for travel to or from this visit",
+        Problem(file, f"no location for client {client!r}, needed for travel to or from this visit",
                 int(row), "lat/lon")
-        for client, row in sorted(first.items(), key=lambda kv: kv[1])
+        for client, (row, file) in sorted(first.items(), key=lambda kv: kv[1])
     ]
     return InputError(
         problems,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from carerota.load import LOCAL_TZ, lookup
+from carerota.load import LOCAL_TZ, SOURCE_FILE, lookup
 from carerota.travel import TravelModel, leg_minutes
 
 FIRST, OVERLAP, PAID, BREAK = "first", "overlap", "paid", "break"
@@ -151,6 +151,7 @@ def travel_between(v: pd.DataFrame, counted: np.ndarray, travel_mode: pd.Categor
     first, inverse = distinct_keys(key)
     pairs = pd.DataFrame({
         "row": v["row"].to_numpy()[counted][first],
+        **({"file": v[SOURCE_FILE].to_numpy()[counted][first]} if SOURCE_FILE in v else {}),
         "from_client": names.take(frm[first]), "to_client": names.take(to[first]),
         "from_lat": lat[frm[first]], "from_lon": lon[frm[first]],
         "to_lat": lat[to[first]], "to_lon": lon[to[first]],
