@@ -32,6 +32,14 @@ def both(dask_scheduler, dataset, *options, fmt: str = "json"):
     return run(*args), run(*args, "--engine", "dask", "--scheduler", dask_scheduler)
 
 
+def rota_folder(folder: Path, header: str, files: dict[str, list[str]]) -> Path:
+    """A folder of small CSV rotas sharing one header, a line per row."""
+    folder.mkdir()
+    for name, rows in files.items():
+        (folder / name).write_text("".join(line + "\n" for line in [header, *rows]))
+    return folder
+
+
 def assert_same(pandas, dask):
     assert pandas.exit_code in (0, 1), pandas.output
     assert (dask.exit_code, dask.stdout) == (pandas.exit_code, pandas.stdout), dask.output
@@ -107,13 +115,12 @@ def test_payslips_including_a_worker_with_no_visits(dask_scheduler, write):
 def test_a_client_with_two_homes_uses_the_first_in_visit_order_across_files(dask_scheduler, tmp_path):
     """The first location is the first in the whole dataset's visit order (by worker, then time): here
     the one in b.csv, as w1 comes before w2. A partition holding only a.csv would take H next to K."""
-    folder = tmp_path / "rotas"
-    folder.mkdir()
-    header = "worker_id,client_id,start,end,lat,lon,hourly_rate\n"
-    (folder / "a.csv").write_text(header + "w2,H,2026-11-02 08:00,2026-11-02 09:00,53.801,-1.55,12\n"
-                                           "w2,K,2026-11-02 09:10,2026-11-02 10:00,53.80,-1.55,12\n")
-    (folder / "b.csv").write_text(header + "w1,H,2026-11-03 08:00,2026-11-03 09:00,53.70,-1.55,12\n"
-                                           "w1,K,2026-11-03 09:05,2026-11-03 10:00,53.80,-1.55,12\n")
+    folder = rota_folder(tmp_path / "rotas", "worker_id,client_id,start,end,lat,lon,hourly_rate", {
+        "a.csv": ["w2,H,2026-11-02 08:00,2026-11-02 09:00,53.801,-1.55,12",
+                  "w2,K,2026-11-02 09:10,2026-11-02 10:00,53.80,-1.55,12"],
+        "b.csv": ["w1,H,2026-11-03 08:00,2026-11-03 09:00,53.70,-1.55,12",
+                  "w1,K,2026-11-03 09:05,2026-11-03 10:00,53.80,-1.55,12"],
+    })
     args = ["audit", folder, "--as-of", "2026-11-23", "--format", "json", "--include-locations"]
     pandas = run(*args)
     dask = run(*args, "--engine", "dask", "--scheduler", dask_scheduler, "--partitions", "2")
@@ -274,19 +281,22 @@ def test_an_error_found_in_the_audit_names_the_file_of_its_row(tmp_path):
     """A client with no home, or a pay period with no wage-floor rate, shows up only once the files
     are one rota: the row named is in its own file, and the error names that file, not the folder.
     (The Dask engine, which keeps no file per visit, still names the folder.)"""
-    folder = tmp_path / "region"
-    folder.mkdir()
-    header = "visit_id,worker_id,client_id,start,end,hourly_rate,lat,lon\n"
-    (folder / "a.csv").write_text(header + "V1,W1,C1,2026-11-02 08:00,2026-11-02 08:30,13,53.64,-1.78\n"
-                                  "V2,W1,C2,2026-11-02 09:00,2026-11-02 09:30,13,53.65,-1.79\n")
-    (folder / "b.csv").write_text(header + "V3,W2,C1,2026-11-02 08:00,2026-11-02 08:30,13,53.64,-1.78\n"
-                                  "V4,W2,C9,2026-11-02 09:00,2026-11-02 09:30,13,,\n")
+    header = "visit_id,worker_id,client_id,start,end,hourly_rate,lat,lon"
+    folder = rota_folder(tmp_path / "region", header, {
+        "a.csv": ["V1,W1,C1,2026-11-02 08:00,2026-11-02 08:30,13,53.64,-1.78",
+                  "V2,W1,C2,2026-11-02 09:00,2026-11-02 09:30,13,53.65,-1.79"],
+        "b.csv": ["V3,W2,C1,2026-11-02 08:00,2026-11-02 08:30,13,53.64,-1.78",
+                  "V4,W2,C9,2026-11-02 09:00,2026-11-02 09:30,13,,"],
+    })
     result = run("audit", folder)
     assert result.exit_code == 2, result.output
     assert f"{folder / 'b.csv'}, row 3, column 'lat/lon': no location for client 'C9'" in result.stderr
-    (folder / "b.csv").write_text(header + "V3,W2,C1,2012-11-02 08:00,2012-11-02 08:30,13,53.64,-1.78\n")
-    result = run("audit", folder, "--wage", "rlw")
-    assert result.exit_code == 2 and f"{folder / 'b.csv'}, row 2, column 'start'" in result.stderr, result.output
+    old = rota_folder(tmp_path / "old", header, {
+        "a.csv": ["V1,W1,C1,2026-11-02 08:00,2026-11-02 08:30,13,53.64,-1.78"],
+        "b.csv": ["V3,W2,C1,2012-11-02 08:00,2012-11-02 08:30,13,53.64,-1.78"],
+    })
+    result = run("audit", old, "--wage", "rlw")
+    assert result.exit_code == 2 and f"{old / 'b.csv'}, row 2, column 'start'" in result.stderr, result.output
 
 
 def test_dataset_that_names_no_files(tmp_path):
