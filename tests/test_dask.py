@@ -277,10 +277,10 @@ def test_a_bad_file_in_a_folder_is_named(dask_scheduler, tmp_path):
         assert result.exit_code == 2 and f"{folder / 'b.csv'}, row" in result.stderr, result.output
 
 
-def test_an_error_found_in_the_audit_names_the_file_of_its_row(tmp_path):
+def test_an_error_found_in_the_audit_names_the_file_of_its_row(dask_scheduler, tmp_path):
     """A client with no home, or a pay period with no wage-floor rate, shows up only once the files
     are one rota: the row named is in its own file, and the error names that file, not the folder.
-    (The Dask engine, which keeps no file per visit, still names the folder.)"""
+    (The Dask engine keeps no rows for the second: there it names the folder.)"""
     header = "visit_id,worker_id,client_id,start,end,hourly_rate,lat,lon"
     folder = rota_folder(tmp_path / "region", header, {
         "a.csv": ["V1,W1,C1,2026-11-02 08:00,2026-11-02 08:30,13,53.64,-1.78",
@@ -288,9 +288,10 @@ def test_an_error_found_in_the_audit_names_the_file_of_its_row(tmp_path):
         "b.csv": ["V3,W2,C1,2026-11-02 08:00,2026-11-02 08:30,13,53.64,-1.78",
                   "V4,W2,C9,2026-11-02 09:00,2026-11-02 09:30,13,,"],
     })
-    result = run("audit", folder)
-    assert result.exit_code == 2, result.output
-    assert f"{folder / 'b.csv'}, row 3, column 'lat/lon': no location for client 'C9'" in result.stderr
+    for engine in (["--engine", "pandas"], ["--engine", "dask", "--scheduler", dask_scheduler]):
+        result = run("audit", folder, *engine)
+        assert result.exit_code == 2, result.output
+        assert f"{folder / 'b.csv'}, row 3, column 'lat/lon': no location for client 'C9'" in result.stderr
     old = rota_folder(tmp_path / "old", header, {
         "a.csv": ["V1,W1,C1,2026-11-02 08:00,2026-11-02 08:30,13,53.64,-1.78"],
         "b.csv": ["V3,W2,C1,2012-11-02 08:00,2012-11-02 08:30,13,53.64,-1.78"],

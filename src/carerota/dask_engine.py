@@ -31,7 +31,7 @@ from carerota.audit import (
 from carerota.checks.visits import FLAG_COLUMNS, FLAG_ORDER
 from carerota.dataset import Part, combine, dataset_files, dataset_parts, load_part
 from carerota.errors import InputError, Problem
-from carerota.load import Rota, lookup
+from carerota.load import SOURCE_FILE, Rota, lookup
 from carerota.read import Reading
 from carerota.worktime import visit_times
 
@@ -45,6 +45,7 @@ VISIT_DTYPES = {
     "agreed_short": "bool", "window_start": "datetime64[us, UTC]", "window_end": "datetime64[us, UTC]",
     "required_skill": "string",
 }
+PART = "part"  # each visit's part of the dataset (its index), shuffled with it: errors name the file
 # what client_stage reads of the timeline
 CONTINUITY_DTYPES = {"client_id": "string", "worker_id": "string", "duration_s": "float64", "day": "datetime64[us]"}
 KEPT = ["client_id", "lat", "lon", "start", "end"]  # what the reports read of the timeline
@@ -105,10 +106,12 @@ def canonical(visits: pd.DataFrame) -> pd.DataFrame:
     return visits[list(VISIT_DTYPES)].astype(VISIT_DTYPES)
 
 
-def load_located(part: Part, reading: Reading, clients: pd.DataFrame | None, use_actual: bool):
-    """A part's visits, located from the clients file, and what the client needs to know of it."""
+def load_located(part: Part, index: int, reading: Reading, clients: pd.DataFrame | None, use_actual: bool):
+    """A part's visits (with the part's ``index``), located from the clients file, and what the client
+    needs to know of it."""
     rota = load_part(part, reading)
     visits = canonical(locate(rota.visits, clients))
+    visits[PART] = np.full(len(visits), index, "int32")
     timed = visit_times(visits, use_actual=use_actual)
     homes = timed.drop_duplicates(["client_id", "lat", "lon"])[["client_id", "lat", "lon", "worker_id", "vstart",
                                                                   "vend", "row"]]
@@ -135,6 +138,16 @@ def with_homes(visits: pd.DataFrame, homes: pd.DataFrame) -> pd.DataFrame:
     return v
 
 
+def with_files(visits: pd.DataFrame, files: list[str]) -> pd.DataFrame:
+    """Each visit's file as ``dataset.combine`` gives it (``source_file``, only where the dataset is
+    several files), in place of its part's index."""
+    codes, names = pd.factorize(pd.Series(files))
+    v = visits.drop(columns=PART)
+    if len(names) > 1:
+        v[SOURCE_FILE] = pd.Categorical.from_codes(codes[visits[PART].to_numpy()], names)
+    return v
+
+
 def run_worker_stage(visits: pd.DataFrame, facts: Facts, workers: pd.DataFrame | None,
                      payslips: pd.DataFrame | None, first: bool, keep: bool) -> tuple[Piece | None, pd.DataFrame]:
     """``audit.worker_stage`` on a partition of whole workers; returns the piece and the columns the
@@ -145,7 +158,8 @@ def run_worker_stage(visits: pd.DataFrame, facts: Facts, workers: pd.DataFrame |
             payslips = pd.concat([payslips, facts.extra_payslips])
     if visits.empty and (payslips is None or payslips.empty):
         return None, empty(CONTINUITY_DTYPES)
-    timed = visit_times(with_homes(visits, facts.homes), use_actual=facts.settings.use_actual)
+    located = with_files(with_homes(visits, facts.homes), facts.files)
+    timed = visit_times(located, use_actual=facts.settings.use_actual)
     stage = worker_stage(timed, workers=workers, payslips=payslips, s=facts.settings, name=facts.rota.name,
                          monitored=facts.rota.monitored)
     timeline = stage.timeline
@@ -177,6 +191,7 @@ class Facts:
     """What a partition cannot know alone, worked out from every part's summary before the stages."""
 
     rota: Rota  # the dataset's name, notes, skipped rows; no visits
+    files: list[str]  # each part's file name, by index
     settings: AuditSettings  # with the fortnight anchor
     homes: pd.DataFrame  # lat, lon by client_id
     moved: list[str]  # clients with more than one location
@@ -192,6 +207,7 @@ def global_facts(infos: list[Loaded], spec: str, s: AuditSettings, payslips: pd.
         extra = payslips[~payslips["worker_id"].isin(known)]
     return Facts(
         rota=combine([i.rota for i in infos], spec),
+        files=[i.rota.name for i in infos],
         settings=fortnight_anchor(s, min((i.first_day for i in infos if i.first_day is not None), default=None),
                                   payslips),
         homes=homes.groupby("client_id")[["lat", "lon"]].first(),
@@ -245,10 +261,12 @@ def audit_dataset(
                   for k, v in (("clients", clients), ("workers", workers), ("payslips", payslips))}
         # One graph, so each part's visits stream from loading into the shuffle and are then let go. The
         # settings (with any travel matrix) reach the stages once per worker, inside the facts.
-        loaded = [delayed(load_located, nout=2)(p, reading, shared["clients"], s.use_actual) for p in parts]
+        loaded = [delayed(load_located, nout=2)(p, k, reading, shared["clients"], s.use_actual)
+                  for k, p in enumerate(parts)]
         facts = delayed(global_facts)([info for _, info in loaded], spec, s, shared["payslips"])
         n = partitions or max(len(parts), len(client.nthreads()), 1)
-        by_worker = dd.from_delayed([v for v, _ in loaded], meta=empty(VISIT_DTYPES), verify_meta=False).shuffle(
+        meta = empty({**VISIT_DTYPES, PART: "int32"})
+        by_worker = dd.from_delayed([v for v, _ in loaded], meta=meta, verify_meta=False).shuffle(
             "worker_id", npartitions=n)
         staged = [delayed(run_worker_stage, nout=2)(p, facts, shared["workers"], shared["payslips"], k == 0,
                                                     keep_timeline)
