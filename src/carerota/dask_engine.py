@@ -29,9 +29,9 @@ from carerota.audit import (
     travelled, worker_stage,
 )
 from carerota.checks.visits import FLAG_COLUMNS, FLAG_ORDER
-from carerota.dataset import Part, combine, dataset_files, dataset_parts, load_part
+from carerota.dataset import Part, combine, dataset_files, dataset_parts, load_part, with_source_files
 from carerota.errors import InputError, Problem
-from carerota.load import SOURCE_FILE, Rota, lookup
+from carerota.load import Rota, lookup
 from carerota.read import Reading
 from carerota.worktime import visit_times
 
@@ -138,16 +138,6 @@ def with_homes(visits: pd.DataFrame, homes: pd.DataFrame) -> pd.DataFrame:
     return v
 
 
-def with_files(visits: pd.DataFrame, files: list[str]) -> pd.DataFrame:
-    """Each visit's file as ``dataset.combine`` gives it (``source_file``, only where the dataset is
-    several files), in place of its part's index."""
-    codes, names = pd.factorize(pd.Series(files))
-    v = visits.drop(columns=PART)
-    if len(names) > 1:
-        v[SOURCE_FILE] = pd.Categorical.from_codes(codes[visits[PART].to_numpy()], names)
-    return v
-
-
 def run_worker_stage(visits: pd.DataFrame, facts: Facts, workers: pd.DataFrame | None,
                      payslips: pd.DataFrame | None, first: bool, keep: bool) -> tuple[Piece | None, pd.DataFrame]:
     """``audit.worker_stage`` on a partition of whole workers; returns the piece and the columns the
@@ -158,7 +148,8 @@ def run_worker_stage(visits: pd.DataFrame, facts: Facts, workers: pd.DataFrame |
             payslips = pd.concat([payslips, facts.extra_payslips])
     if visits.empty and (payslips is None or payslips.empty):
         return None, empty(CONTINUITY_DTYPES)
-    located = with_files(with_homes(visits, facts.homes), facts.files)
+    located = with_source_files(with_homes(visits, facts.homes).drop(columns=PART), facts.files,
+                                visits[PART].to_numpy())  # as dataset.combine names them
     timed = visit_times(located, use_actual=facts.settings.use_actual)
     stage = worker_stage(timed, workers=workers, payslips=payslips, s=facts.settings, name=facts.rota.name,
                          monitored=facts.rota.monitored)

@@ -154,6 +154,15 @@ def load_part(part: Part, reading: Reading = Reading()) -> Rota:
     return rota_from_table(part_table(part, reading), reading)
 
 
+def with_source_files(visits: pd.DataFrame, names: list[str], part: np.ndarray) -> pd.DataFrame:
+    """``visits`` with each one's file (``source_file``, a category) from the index of its part into
+    the parts' ``names``, where those are several files; else as they are."""
+    codes, files = pd.factorize(pd.Series(names))
+    if len(files) < 2:
+        return visits
+    return visits.assign(**{SOURCE_FILE: pd.Categorical.from_codes(codes[part], files)})
+
+
 def combine(rotas: list[Rota], name: str) -> Rota:
     """The visits of several parts as one rota named ``name``; rows keep their own file's numbers,
     and where the parts are several files each visit's file is in ``source_file`` (a category), so
@@ -164,13 +173,10 @@ def combine(rotas: list[Rota], name: str) -> Rota:
     for r in rotas:
         if r.skipped_rows:
             skipped.setdefault(r.name, []).extend(r.skipped_rows)
-    visits = pd.concat([r.visits for r in rotas], ignore_index=True)
-    part_file, files = pd.factorize(pd.Series([r.name for r in rotas]))
-    if len(files) > 1:
-        visits[SOURCE_FILE] = pd.Categorical.from_codes(np.repeat(part_file, [len(r.visits) for r in rotas]), files)
+    part = np.repeat(np.arange(len(rotas)), [len(r.visits) for r in rotas])
     return Rota(
         name,
-        visits,
+        with_source_files(pd.concat([r.visits for r in rotas], ignore_index=True), [r.name for r in rotas], part),
         [row for r in rotas for row in r.skipped_rows],
         list(dict.fromkeys(n for r in rotas for n in r.notes)),
         any(r.monitored for r in rotas),

@@ -88,8 +88,8 @@ WORKERS_PER_PATCH = 10
 SCATTER = 1.5  # client homes: patch centre + Gaussian of sd SCATTER × radius / √patches, so patches
 # overlap: a provider holds a share of an area's packages, taken as the council offers them, not every
 # home in a tidy neighbourhood. Calibrated on travel: 200 workers drive 1.5 miles a visit in a town of
-# 5 km radius, 2.6 in Leeds, 3.5 around Truro, where UK providers' scheduling data average 3.06 miles a visit
-# (The Access Group, The Hidden Dynamics of Homecare, 2018)
+# 5 km radius, 2.6 in Leeds, 3.5 around Truro, where UK providers' scheduling data average 3.06 miles
+# a visit (The Access Group, The Hidden Dynamics of Homecare, 2018)
 SCATTER_MIN_KM, SCATTER_MAX_KM = 0.5, 4.0  # ... at least half a km; at most a few villages, beyond which
 # a provider would open another branch
 OWNER_SHARE = 5 / 7  # workers who own a line; the rest are relief ...
