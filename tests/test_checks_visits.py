@@ -110,3 +110,21 @@ def test_double_booking_is_in_the_visits_list(write):
     data, code = run_json("audit", rota, "--travel-matrix", matrix, "--only", "visits")
     assert code == 1 and flags(data, "overlapping-visits") == {"V2": 10}
     assert flags(data, "travel-not-scheduled") == {}  # the overlap is the finding, not the travel
+
+
+def test_flagged_visits_are_listed_in_the_findings_order(write):
+    """By rule (as the rules table lists them), then worker, client and row; the visit findings
+    are the same rows in the same order. W2 comes first in the file, C1's visits of W1 last."""
+    rota = write("r.csv", HEAD,
+                 row("V1", "W2", "C9", "07:00", "07:15", "07:00", "07:15"),  # short
+                 row("V2", "W1", "C2", "08:00", "08:15", "08:00", "08:15"),  # short
+                 row("V3", "W1", "C2", "09:00", "09:30", "09:00", "09:20"),  # delivered short, and clipped
+                 row("V4", "W1", "C1", "10:00", "10:15", "10:00", "10:15"),  # short
+                 row("V5", "W1", "C1", "11:00", "11:30", "11:40", "12:10"))  # 40 minutes late
+    matrix = write("m.csv", "from_client,to_client,minutes", "C2,C1,5")
+    data, code = run_json("audit", rota, "--travel-matrix", matrix, "--only", "visits", "--late-after", "5")
+    assert code == 1
+    listed = [(v["rule"], v["visit_id"]) for v in data["visits"]]
+    assert listed == [("short-visit", "V4"), ("short-visit", "V2"), ("short-visit", "V1"),
+                      ("short-actual-visit", "V3"), ("clipped-visit", "V3"), ("late-start", "V5")]
+    assert [(f["rule"], f["visit_id"]) for f in data["findings"]] == listed

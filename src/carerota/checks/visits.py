@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from carerota.findings import join, number, text
+from carerota.findings import RULE_POSITION, RULES, join, number, order_codes, sort_order, text
 from carerota.worktime import OVERLAP, seconds
 
 
@@ -28,9 +28,8 @@ class VisitPolicy:
 
 
 FLAG_COLUMNS = ["visit_id", "worker_id", "client_id", "row", "rule", "minutes", "start", "message"]
-# The order flag_visits lists its rules in; within a rule, flags follow the visits' order (by worker).
-FLAG_ORDER = ("short-visit", "short-actual-visit", "clipped-visit", "late-start", "missed-check-in",
-              "overlapping-visits", "travel-not-scheduled")
+# Flags are listed as the findings list them: by rule (in this order), then worker, client and row.
+FLAG_ORDER = tuple(rule for rule, (_, promise, _) in RULES.items() if promise == "visits")
 
 
 def minutes_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
@@ -56,7 +55,15 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
     row, start = v["row"].to_numpy(), v["start"].dt.tz_convert(None).to_numpy()  # naive UTC: no Timestamp objects
     flags = []
 
-    def flagged(rows: np.ndarray, rule: str, minutes: np.ndarray, message) -> pd.DataFrame:
+    def listing() -> np.ndarray:
+        """The visits' positions in the findings' order (worker, client, row; stable): each rule's
+        flags taken in it are the audit's findings as they are, not a million rows moved again."""
+        return sort_order([v["row"].fillna(-1).to_numpy("int64"), order_codes(v["client_id"]),
+                           order_codes(v["worker_id"])])
+
+    def flagged(mask: np.ndarray, rule: str, minutes: np.ndarray, message) -> pd.DataFrame:
+        in_order = order.result()
+        rows = in_order[mask[in_order]]
         taken = pa.array(rows)
         return pd.DataFrame({
             **{col: pd.Series(ids[col].take(taken), dtype="string") for col in ids},
@@ -66,9 +73,8 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
 
     def add(mask: np.ndarray, rule: str, minutes: np.ndarray, message) -> None:
         """``message(rows, who)`` gives the message pieces for the flagged positions ``rows``."""
-        rows = np.flatnonzero(mask)
-        if len(rows):
-            flags.append(pool.submit(flagged, rows, rule, minutes, message))
+        if mask.any():
+            flags.append(pool.submit(flagged, mask, rule, minutes, message))
 
     def who(rows: np.ndarray):
         return who_all.take(pa.array(rows))
@@ -76,6 +82,7 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
     floor = policy.min_visit
     # each rule's flags are taken and worded on two cores: arrow lets go of the GIL
     with ThreadPoolExecutor(2) as pool:
+        order = pool.submit(listing)
         add((planned < floor) & ~agreed, "short-visit", planned,
             lambda r, w: (w, " is planned for ", number(planned[r]), f" minutes, under {floor:g}, "
                           "and not agreed as short"))
@@ -93,7 +100,7 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
             add(~checked_in, "missed-check-in", planned, lambda r, w: (w, " has no call-monitoring check-in"))
         if travel:
             add_travel_flags(v, add, who)
-        flags = [f.result() for f in flags]
+        flags = sorted((f.result() for f in flags), key=lambda f: RULE_POSITION[f["rule"].iat[0]])
     if not flags:
         return pd.DataFrame(columns=FLAG_COLUMNS)
     out = pd.concat(flags, ignore_index=True)[FLAG_COLUMNS]
