@@ -19,10 +19,27 @@ print(took, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-def probe(env_extra: dict) -> tuple[str, int]:
+THREAD_PROBE = """
+import resource, threading
+from carerota.memory import keep_freed_memory
+took = keep_freed_memory()
+import numpy as np
+def on_a_thread():
+    for _ in range(3):
+        np.ones(10_000_000)  # 80 MB, allocated and freed on a thread
+worker = threading.Thread(target=on_a_thread)
+worker.start()
+worker.join()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+np.ones(10_000_000)  # as large, on the main thread
+print(took, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def probe(env_extra: dict, code: str = PROBE) -> tuple[str, int]:
     import os
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUNABLES"))}
-    out = subprocess.run([sys.executable, "-c", PROBE], env={**env, **env_extra}, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", code], env={**env, **env_extra}, capture_output=True,
                          text=True, check=True).stdout.split()
     return out[0], int(out[1])
 
@@ -34,6 +51,19 @@ def test_freed_arrays_are_reused_without_page_faults():
     assert (took, left) == ("True", "False")
     assert default > 100  # glibc's defaults: each 40 MB array is mapped anew and faulted in
     assert kept * 10 < default
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_memory_freed_on_one_thread_is_reused_on_another():
+    """One heap for every thread: by default the thread's arena would keep its 80 MB (mapped apart,
+    as it is over 64 MiB, and unmapped when freed), and the main thread would fault in its own."""
+    took, kept = probe({}, THREAD_PROBE)
+    per_thread = {"MALLOC_ARENA_MAX": "8", "MALLOC_MMAP_THRESHOLD_": str(1 << 30),
+                  "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}  # freed memory kept, but by each thread's arena
+    left, apart = probe(per_thread, THREAD_PROBE)
+    assert (took, left) == ("True", "False")  # the user's own settings win
+    assert apart >= 40  # 80 MB faulted in anew: at least 40 pages of 2 MiB (numpy asks for huge pages)
+    assert kept * 10 < apart
 
 
 def test_the_command_tunes_the_allocator_before_importing_pandas():

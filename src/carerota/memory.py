@@ -11,6 +11,13 @@ Arrow then takes its buffers from the same heap (its system pool) rather than it
 text a CSV is read into is freed as the columns are typed, and what one library frees the other
 reuses, instead of each faulting in pages of its own (a million visits: a quarter less system time,
 1.6 → 1.2 s, for a peak 6% higher).
+
+Every thread allocates from that one heap too (one arena). By default glibc gives each thread an
+arena of its own, and an arena keeps what its thread freed for that thread alone (a block over 64
+MiB is mapped apart, and unmapped when freed); the audit works on threads (reading, typing, wording
+and writing findings), so memory freed on one was faulted in anew on another. A million visits:
+peak 1.6 → 1.3 GB, about 0.25 s faster end to end (alternate runs). Threads now take a lock to
+allocate; the audit's threads allocate large arrays, not many small objects, so they seldom wait.
 """
 
 from __future__ import annotations
@@ -20,9 +27,9 @@ import ctypes.util
 import os
 import sys
 
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # glibc's malloc.h
 KEEP_BYTES = 1 << 30  # blocks up to 1 GiB come from the heap, and up to 1 GiB of free heap is kept
-OWN_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES")
+OWN_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES")
 ARROW_POOL = "ARROW_DEFAULT_MEMORY_POOL"  # read by pyarrow when it first allocates
 
 
@@ -38,7 +45,8 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):  # musl and other C libraries have no mallopt
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    kept = bool(mallopt(M_MMAP_THRESHOLD, KEEP_BYTES)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_BYTES))
+    kept = (bool(mallopt(M_MMAP_THRESHOLD, KEEP_BYTES)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_BYTES))
+            and bool(mallopt(M_ARENA_MAX, 1)))
     if kept:
         os.environ.setdefault(ARROW_POOL, "system")  # inherited by the batch's and planner's processes
     return kept
