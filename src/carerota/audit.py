@@ -200,10 +200,8 @@ def assemble(rota: Rota, tables: list[pd.DataFrame], moved: list[str], part: Wor
     if part.legs.get("estimate"):
         notes.append(f"{part.legs['estimate']} travel leg(s) estimated from distance (no travel matrix entry).")
 
-    with ThreadPoolExecutor(1) as pool:  # visit findings are sorted beside the pay steps: arrow lets go of the GIL
-        visit_findings = pool.submit(sorted_findings, part.flags.rename(columns={"minutes": "amount"}))
-        table, parts = pay_stage(rota, part, workers, s, notes, messages)
-        parts.append(visit_findings.result())
+    table, parts = pay_stage(rota, part, workers, s, notes, messages)
+    parts.append(part.flags.rename(columns={"minutes": "amount"}))  # flagged in the findings' order already
     if "continuity" in s.checks:
         parts.append(sorted_findings(continuity_findings(client_table, s.continuity, messages)))
 

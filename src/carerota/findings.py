@@ -72,11 +72,10 @@ def sorted_findings(part: pd.DataFrame) -> pd.DataFrame:
 
 
 def stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Every check's findings, each sorted by ``sorted_findings``, as one table with the standard
+    """Every check's findings, each in the order ``sorted_findings`` gives, as one table with the standard
     columns in the standard order. When each part's rules come after the last part's, as the audit's
     do (pay, then visits, then continuity), the parts are put end to end: the order of one sort of
-    them all, without moving a million rows again (the audit sorts its visit findings on a thread
-    while it works out pay)."""
+    them all, without moving a million rows again (the visit checks flag in this order already)."""
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
