@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from carerota import synth
-from carerota.synth import TOWNS, SynthSpec, synthesise, write
+from carerota.synth import SynthSpec, synthesise, write
+from carerota.synth_presets import TOWNS
 
 CACHE = Path(__file__).parent / "cache"
 WEEKS = 4

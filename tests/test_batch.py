@@ -157,8 +157,7 @@ def test_a_manifest_in_a_folder_is_just_a_file(write, tmp_path):
 
 def test_an_audit_without_messages_finds_the_same():
     # the batch audits without finding messages (it only counts them): every other figure must be the same
-    from carerota.audit import audit
-    from carerota.config import AuditSettings
+    from carerota.audit import AuditSettings, audit
     from carerota.load import load_clients, load_rota, load_workers
 
     examples = Path(__file__).resolve().parent.parent / "examples"

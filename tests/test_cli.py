@@ -26,6 +26,15 @@ def test_version():
     assert result.exit_code == 0 and result.stdout.startswith("carerota ")
 
 
+def test_the_command_line_starts_without_pandas():
+    # --help and --version need none of the audit's libraries, and audit reads its rota while they
+    # import (read.read_ahead): so neither the command line nor the reading of a file may load pandas
+    code = ("import sys, carerota.cli, carerota.read, carerota.config; "
+            "print(sorted(m for m in ('pandas', 'rich', 'ortools', 'dask') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+
+
 def test_help_lists_examples_and_exit_codes():
     result = run("audit", "--help")
     assert result.exit_code == 0

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from carerota.errors import InputError
 from carerota.load import load_clients, load_payslips, load_rota, load_travel_matrix, load_workers
-from carerota.read import Reading
+from carerota.dataset import load_dataset
+from carerota.read import Reading, read_ahead, read_table
 
 
 def test_aliases_and_case_are_matched(write):
@@ -297,3 +300,43 @@ def test_a_header_with_control_characters_is_named_on_one_line(tmp_path):
         load_rota(path)
     first_line = str(err.value).splitlines()[0]
     assert first_line.endswith("row 1, column '\\x1c\ufffd': expected UTF-8 text, found the byte 0x81")
+
+
+READ_AHEAD_ROWS = ("worker_id,client_id,start,end,lat,lon,hourly_rate",
+                   "W1,C1,2026-11-02 08:00,2026-11-02 08:30,53.80,-1.55,12.71",
+                   "W1,C2,2026-11-02 08:40,2026-11-02 09:10,53.81,-1.56,12.71")
+
+
+def test_a_rota_read_ahead_loads_as_the_rota_read_when_loaded(write):
+    path = str(write("rota.csv", *READ_AHEAD_ROWS))
+    ahead = read_ahead(path, "rota", what="visit")
+    assert ahead is not None
+    pd.testing.assert_frame_equal(load_dataset(path, ahead=ahead).visits, load_dataset(path).visits)
+
+
+def test_load_dataset_takes_the_table_read_ahead_only_for_its_one_file(write, tmp_path):
+    # the table read ahead is used, not read again; a folder (or another file) is read as it is
+    path = str(write("rota.csv", *READ_AHEAD_ROWS))
+    other = write("other.csv", READ_AHEAD_ROWS[0], READ_AHEAD_ROWS[1].replace("W1", "W9"))
+    ahead: Future = Future()
+    ahead.set_result(read_table(str(other), "rota", what="visit"))
+    assert load_dataset(path, ahead=ahead).visits["worker_id"].tolist() == ["W9"]
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "rota.csv").write_text("\n".join(READ_AHEAD_ROWS) + "\n", encoding="utf-8")
+    assert load_dataset(str(tmp_path / "folder"), ahead=ahead).visits["worker_id"].tolist() == ["W1", "W1"]
+
+
+def test_read_ahead_is_only_for_one_table_file(tmp_path):
+    (tmp_path / "rota.parquet").write_bytes(b"PAR1")
+    for source in ("-", str(tmp_path), str(tmp_path / "missing.csv"), str(tmp_path / "rota.parquet")):
+        assert read_ahead(source, "rota") is None
+
+
+def test_a_bad_file_read_ahead_fails_as_when_read(write):
+    path = str(write("bad.csv", READ_AHEAD_ROWS[0], "W1,C1,2026-11-02 08:00"))
+    with pytest.raises(InputError) as direct:
+        load_dataset(path)
+    with pytest.raises(InputError) as ahead:
+        load_dataset(path, ahead=read_ahead(path, "rota", what="visit"))
+    assert ahead.value.message() == direct.value.message()
+    assert "row 2" in ahead.value.message()

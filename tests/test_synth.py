@@ -14,7 +14,8 @@ from carerota.audit import audit
 from carerota.findings import RULES
 from carerota.load import load_clients, load_rota, load_workers
 from carerota.schema import CLIENTS, ROTA, WORKERS
-from carerota.synth import TOWNS, SpecError, SynthSpec, synthesise, write
+from carerota.synth import SpecError, SynthSpec, synthesise, write
+from carerota.synth_presets import TOWNS
 
 SMALL = SynthSpec(workers=40)
 

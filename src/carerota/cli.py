@@ -1,6 +1,10 @@
 """The command line: options → library calls → report, and errors → exit codes.
 
 Exit codes (as ruff): 0 every check passes, 1 findings, 2 a usage or input error.
+
+Each command imports the modules it uses when it runs: pandas and the audit's modules take half a
+second to import, which ``--help`` and ``--version`` need not wait for, and during which ``audit``
+already reads its rota (``read.read_ahead``). At the top are only modules that load neither.
 """
 
 from __future__ import annotations
@@ -10,31 +14,24 @@ import json
 import os
 import signal
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import date, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import BinaryIO, Callable, Optional
+from typing import TYPE_CHECKING, BinaryIO, Callable, Optional
 
-import pandas as pd
 import typer
 
-from carerota import __version__, report
-from carerota import postcodes as postcode_tables
-from carerota.anonymise import KeyFileError, anonymise, anonymised_paths, read_key
-from carerota.audit import CHECKS, AuditSettings, audit, with_locations
-from carerota.batch import BatchFile, audit_files, expand, is_manifest, read_manifest
-from carerota.dask_engine import audit_dataset
-from carerota.dataset import convert, load_dataset
+from carerota import __version__
 from carerota.config import SETTINGS, SettingError, audit_settings, read_policy, resolve, with_travel_matrix
 from carerota.errors import InputError, Problem
-from carerota.load import TRAVEL_MODES, load_clients, load_payslips, load_rota, load_workers
-from carerota.read import DELIMITER_NAMES, Reading, display_name, inspect, parse_mapping
+from carerota.read import DELIMITER_NAMES, Reading, display_name, inspect, parse_mapping, read_ahead
 from carerota.schema import PROFILES, json_schema
-from carerota.synth import MAX_CLIENTS_PER_WORKER, TOWNS, SpecError, SynthSpec, synthesise, write
-from carerota.tender import assess, cost_model, read_bids
-from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
+from carerota.synth_presets import MAX_CLIENTS_PER_WORKER, TOWNS
+
+if TYPE_CHECKING:
+    from carerota.audit import AuditSettings
 
 EXIT_ERROR = 2  # findings exit 1: AuditResult.exit_code
 
@@ -89,12 +86,15 @@ def root(
 
 
 @contextmanager
-def input_errors(err):
-    """An InputError inside becomes its message on stderr and exit code 2."""
+def input_errors(err=None):
+    """An InputError inside becomes its message on stderr (``err``, else a console of its own) and
+    exit code 2."""
     try:
         yield
     except InputError as error:
-        report.print_error(err, error.message())
+        from carerota import report
+
+        report.print_error(err if err is not None else report.stderr_console(), error.message())
         raise typer.Exit(EXIT_ERROR) from None
 
 
@@ -108,6 +108,8 @@ def checked(parse, value, option: str):
 
 def per_mode(values: list[str], defaults: dict[str, float], option: str, low: float, high: float) -> dict[str, float]:
     """``12`` sets every mode; ``walk=4.5`` sets one. Later values win."""
+    from carerota.load import TRAVEL_MODES
+
     out = dict(defaults)
     for value in values:
         mode, _, number = value.rpartition("=")
@@ -167,11 +169,15 @@ def setting_flags(options: dict) -> dict:
 
 def chosen_checks(only: list[Check]) -> tuple[str, ...]:
     """--only's checks in pipeline order; all of them when none is named."""
+    from carerota.audit import CHECKS
+
     return tuple(c for c in CHECKS if c in {o.value for o in only}) if only else CHECKS
 
 
 def write_table(render, output: Path | None) -> None:
     """A Rich report to the terminal, or as plain text to FILE (written whole, like JSON and CSV)."""
+    from carerota import report
+
     if output is None:
         render(report.Console(highlight=False))
         return
@@ -180,7 +186,7 @@ def write_table(render, output: Path | None) -> None:
     write_output(buffer.getvalue(), output)
 
 
-def reading_from_options(err, options: dict) -> Reading:
+def reading_from_options(options: dict) -> Reading:
     """How to read the inputs, from a command's options (its locals()): --encoding, --delimiter,
     --sheet, --profile, --postcodes, and --map entries on top of carerota.toml's [columns]."""
     encoding, delimiter, sheet, profile = (options[k] for k in ("encoding", "delimiter", "sheet", "profile"))
@@ -188,7 +194,7 @@ def reading_from_options(err, options: dict) -> Reading:
     if profile not in ("auto", "none", *PROFILES):
         raise typer.BadParameter(f"expected auto, none or one of {', '.join(PROFILES)}, got {profile!r}",
                                  param_hint="--profile")
-    with input_errors(err):
+    with input_errors():
         columns = dict(read_policy(Path.cwd())[0].get("columns", {}))
     columns.update(checked(parse_mapping, options["maps"], "--map"))
     if delimiter is not None and len(DELIMITER_NAMES.get(delimiter.lower(), delimiter)) != 1:
@@ -201,6 +207,8 @@ def reading_from_options(err, options: dict) -> Reading:
 def settings_from_options(err, flags: dict, *, period_start: str | None, as_of: str | None,
                           speed_kmh: list[str], circuity: list[str], checks: tuple[str, ...]) -> AuditSettings:
     """Audit settings from flags, then the policy file, then defaults; a bad value is a usage error."""
+    from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
+
     with input_errors(err):
         policy, source = read_policy(Path.cwd())
     travel = TravelModel(speed_kmh=per_mode(speed_kmh, SPEED_KMH, "--speed-kmh", 0.5, 200),
@@ -358,18 +366,24 @@ def audit_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
     """Audit a rota: pay against the wage floor with travel counted, visits, and continuity of care."""
-    err = report.stderr_console(quiet)
-    settings = settings_from_options(
-        err, setting_flags(locals()), period_start=period_start, as_of=as_of, speed_kmh=speed_kmh,
-        circuity=circuity, checks=chosen_checks(only))
-    reading = reading_from_options(err, locals())
+    reading = reading_from_options(locals())
     check_output_folder(output)
     check_output_folder(html, "--html")
     if engine is Engine.pandas:
         for option, value in (("--scheduler", scheduler), ("--partitions", partitions)):
             if value is not None:
                 raise typer.BadParameter("needs --engine dask", param_hint=option)
+    ahead = read_ahead(rota, "rota", reading, what="visit") if engine is Engine.pandas else None
 
+    from carerota import report
+    from carerota.audit import audit, with_locations
+    from carerota.dataset import load_dataset
+    from carerota.load import load_clients, load_payslips, load_workers
+
+    err = report.stderr_console(quiet)
+    settings = settings_from_options(
+        err, setting_flags(locals()), period_start=period_start, as_of=as_of, speed_kmh=speed_kmh,
+        circuity=circuity, checks=chosen_checks(only))
     with input_errors(err):
         with report.working(err, "Reading the rota…"):
             settings = with_travel_matrix(settings, travel_matrix, reading)
@@ -379,8 +393,10 @@ def audit_command(
                 payslips=load_payslips(payslips, reading) if payslips else None,
             )
             if engine is Engine.pandas:
-                result = audit(load_dataset(rota, reading), settings=settings, **tables)
+                result = audit(load_dataset(rota, reading, ahead), settings=settings, **tables)
         if engine is Engine.dask:
+            from carerota.dask_engine import audit_dataset
+
             with report.steps(err, "Auditing on Dask") as step:
                 result = audit_dataset(rota, reading=reading, settings=settings, scheduler=scheduler,
                                        partitions=partitions, keep_timeline=html is not None, progress=step,
@@ -456,13 +472,16 @@ def batch_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the summary only: no progress."),
 ) -> None:
     """Audit many rotas at once: one summary row per file, for scripts and commissioners."""
+    from carerota import report
+    from carerota.batch import BatchFile, audit_files, expand, is_manifest, read_manifest
+
     err = report.stderr_console(quiet)
     flags, checks = setting_flags(locals()), chosen_checks(only)
     settings = settings_from_options(err, flags, period_start=period_start, as_of=as_of, speed_kmh=speed_kmh,
                                      circuity=circuity, checks=checks)
     check_output_folder(output)
     check_output_folder(html, "--html")
-    reading = reading_from_options(err, locals())
+    reading = reading_from_options(locals())
     base = BatchFile("", settings, *(str(p) if p else None for p in (clients, workers, payslips, travel_matrix)),
                      reading=reading)
     with input_errors(err):
@@ -549,7 +568,10 @@ def tender_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
     """Check tender bids: can each hourly price pay the wage floor once travel is paid?"""
+    from carerota import report
+    from carerota.audit import CHECKS
     from carerota.plan import PlanSettings  # OR-Tools loads only for the commands that plan
+    from carerota.tender import assess, cost_model, read_bids
 
     err = report.stderr_console(quiet)
     settings = settings_from_options(
@@ -567,7 +589,7 @@ def tender_command(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--cost") from None
     plan = PlanSettings(flex=flex, time_limit=time_limit, solution_limit=solution_limit, jobs=jobs) if plan_bids else None
-    reading = reading_from_options(err, locals())
+    reading = reading_from_options(locals())
     check_output_folder(output)
     check_output_folder(html, "--html")
     with input_errors(err):
@@ -648,6 +670,9 @@ def plan_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only: no notes or progress."),
 ) -> None:
     """Plan the same visits with least travel, the named team kept and travel paid; show before and after."""
+    from carerota import report
+    from carerota.audit import CHECKS
+    from carerota.load import load_clients, load_rota, load_workers
     from carerota.plan import PlanSettings, plan_rota  # OR-Tools loads only for the commands that plan
 
     err = report.stderr_console(quiet)
@@ -658,7 +683,7 @@ def plan_command(
                                           max_hours=max_hours, time_limit=time_limit, solution_limit=solution_limit,
                                           seed=seed, jobs=jobs, pay_model=pay_model.strip().lower()),
                    None, "--pay-model")
-    reading = reading_from_options(err, locals())
+    reading = reading_from_options(locals())
     check_output_folder(output)
     with input_errors(err):
         with report.working(err, "Reading the rota…"):
@@ -718,6 +743,8 @@ def synth_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing."),
 ) -> None:
     """Generate a realistic synthetic rota, clients and workers to try carerota on (deterministic)."""
+    from carerota.synth import SpecError, SynthSpec, synthesise, write
+
     if town is not None and centre is not None:
         raise typer.BadParameter("give --town or --centre, not both", param_hint="--town")
     where, radius = SynthSpec.centre, SynthSpec.radius_km
@@ -750,6 +777,8 @@ def synth_command(
     try:
         paths = write(result, output)
     except OSError as error:
+        from carerota import report
+
         report.print_error(report.stderr_console(quiet), f"{output}: cannot write: {error.strerror}")
         raise typer.Exit(EXIT_ERROR) from None
     if not quiet:
@@ -802,11 +831,15 @@ def convert_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
 ) -> None:
     """Write a rota dataset as Parquet partitioned by pay period, for fast repeated audits."""
+    from carerota import report
+    from carerota.audit import CHECKS
+    from carerota.dataset import convert
+
     err = report.stderr_console(quiet)
     check_written_format(fmt)
     settings = settings_from_options(err, setting_flags(locals()), period_start=period_start, as_of=None,
                                      speed_kmh=[], circuity=[], checks=CHECKS)
-    reading = reading_from_options(err, locals())
+    reading = reading_from_options(locals())
     check_output_folder(out, "OUT")
     with input_errors(err):
         with report.working(err, "Converting…"):
@@ -868,13 +901,17 @@ def anonymise_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
 ) -> None:
     """Share a rota without the people in it: keyed pseudonyms, no names or free text, no addresses."""
+    from carerota import report
+    from carerota.anonymise import KeyFileError, anonymise, anonymised_paths, read_key
+    from carerota.audit import CHECKS
+
     err = report.stderr_console(quiet)
     check_written_format(fmt)
     if not tolerance_minutes > 0:
         raise typer.BadParameter(f"expected minutes above 0, got {tolerance_minutes:g}", param_hint="--tolerance-minutes")
     settings = settings_from_options(err, setting_flags(locals()), period_start=None, as_of=None,
                                      speed_kmh=speed_kmh, circuity=circuity, checks=CHECKS)
-    reading = reading_from_options(err, locals())
+    reading = reading_from_options(locals())
     paths = anonymised_paths(output)
     inputs = {Path(p).resolve() for p in (rota, clients, workers, payslips, travel_matrix, key_file)
               if p is not None and str(p) != "-"}
@@ -947,8 +984,10 @@ def columns_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the report only."),
 ) -> None:
     """Show how each column of a file would be read, and which required fields are missing, before any audit."""
+    from carerota import report
+
     err = report.stderr_console(quiet)
-    reading = reading_from_options(err, locals())
+    reading = reading_from_options(locals())
     check_output_folder(output)
     with input_errors(err):
         layout = inspect(file, kind.value, reading)
@@ -978,6 +1017,8 @@ def schema_command(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write it to FILE instead of stdout."),
 ) -> None:
     """Print the canonical input format: fields, types, units and the names they are read from (JSON Schema with --format json)."""
+    from carerota import report
+
     check_output_folder(output)
     name = kind.value if kind else None
     if fmt is Format.json:
@@ -1014,6 +1055,9 @@ def postcodes_import(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the summary only: no progress."),
 ) -> None:
     """Build the postcode table from the ONS Postcode Directory (once per edition)."""
+    from carerota import postcodes as postcode_tables
+    from carerota import report
+
     err = report.stderr_console(quiet)
     out = postcodes or postcode_tables.default_path()
     try:
@@ -1031,6 +1075,9 @@ def postcodes_info(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Where the postcode table is, its edition and counts, and the attribution its licence requires."""
+    from carerota import postcodes as postcode_tables
+    from carerota import report
+
     err = report.stderr_console()
     with input_errors(err):
         record = report.table_record(postcode_tables.PostcodeTable.load(postcodes))
@@ -1039,6 +1086,8 @@ def postcodes_info(
 
 def print_record(record: dict, fmt: Format, title: str) -> None:
     """A postcode table's description as JSON, CSV or a terminal table, to stdout."""
+    from carerota import report
+
     if fmt is Format.json:
         write_output(json.dumps(record, indent=2, ensure_ascii=False) + "\n", None)
     elif fmt is Format.csv:
@@ -1054,6 +1103,11 @@ def postcodes_lookup(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Look postcodes up in the table. Exit 1 if any is not a live postcode with a location."""
+    import pandas as pd
+
+    from carerota import postcodes as postcode_tables
+    from carerota import report
+
     err = report.stderr_console()
     with input_errors(err):
         table = postcode_tables.PostcodeTable.load(postcodes)
@@ -1075,11 +1129,16 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:  # output files are left as they were (write_output)
-        report.print_error(report.stderr_console(), "interrupted")
+        with suppress(KeyboardInterrupt):  # a second Ctrl-C while the report module imports: quietly
+            from carerota import report
+
+            report.print_error(report.stderr_console(), "interrupted")
         sys.exit(130)
     except Exception as error:  # a bug: say so plainly, with the traceback only on request
         if os.environ.get("CAREROTA_DEBUG"):
             raise
+        from carerota import report
+
         report.print_error(report.stderr_console(), f"internal error: {type(error).__name__}: {error} "
                            "(set CAREROTA_DEBUG=1 to see the traceback, and please report it)")
         sys.exit(EXIT_ERROR)

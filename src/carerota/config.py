@@ -1,6 +1,9 @@
 """A provider's own policy: thresholds pinned in ``carerota.toml`` or ``[tool.carerota]`` of
 ``pyproject.toml`` in the current folder. A command-line flag beats the file; the file beats the
 defaults. The report states which thresholds it used and where they came from.
+
+Reading the policy needs no pandas: a command reads its options and policy, and starts reading its
+input, before the audit's modules are imported (``audit_settings`` imports them when called).
 """
 
 from __future__ import annotations
@@ -9,18 +12,15 @@ import tomllib
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from carerota.audit import AuditSettings
-from carerota.checks.continuity import ContinuityPolicy
-from carerota.checks.visits import VisitPolicy
 from carerota.errors import InputError, Problem
-from carerota.load import TRAVEL_MODES, load_travel_matrix
 from carerota.read import Reading, parse_mapping
 from carerota.schema import FILES
-from carerota.pay import PayPeriods
-from carerota.rates import WageFloor
-from carerota.travel import TravelModel
-from carerota.worktime import GapRules
+
+if TYPE_CHECKING:
+    from carerota.audit import AuditSettings
+    from carerota.travel import TravelModel
 
 # setting → (type, default)
 SETTINGS: dict[str, tuple[type, object]] = {
@@ -153,6 +153,15 @@ def audit_settings(p: dict, *, period_start: str | None = None, as_of: str | Non
     The command line and a batch manifest both come through here, so a value is checked once, the
     same way, wherever it was given.
     """
+    from carerota.audit import AuditSettings
+    from carerota.checks.continuity import ContinuityPolicy
+    from carerota.checks.visits import VisitPolicy
+    from carerota.load import TRAVEL_MODES
+    from carerota.pay import PayPeriods
+    from carerota.rates import WageFloor
+    from carerota.travel import TravelModel
+    from carerota.worktime import GapRules
+
     mode = str(p["mode"]).strip().lower()
     if mode not in TRAVEL_MODES:
         raise SettingError("mode", f"expected one of {', '.join(TRAVEL_MODES)}, got {mode!r}")
@@ -189,6 +198,8 @@ def audit_settings(p: dict, *, period_start: str | None = None, as_of: str | Non
 
 def with_travel_matrix(settings: AuditSettings, path: str | Path | None, reading: Reading = Reading()) -> AuditSettings:
     """The settings with their travel model using the matrix file, if one is given."""
+    from carerota.load import load_travel_matrix
+
     if not path:
         return settings
     matrix = load_travel_matrix(path, reading)

@@ -9,6 +9,7 @@ a value is accepted or refused, and its row named, exactly as in the CSV it came
 from __future__ import annotations
 
 import glob
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +22,10 @@ import pyarrow.parquet as pq
 from carerota.errors import InputError, Problem
 from carerota.load import LOCAL_TZ, SOURCE_FILE, Rota, rota_from_table
 from carerota.pay import PayPeriods, period_bounds
-from carerota.read import (Reading, Source, Table, detected_note, display_name, match_header, read_table,
-                           text_table)
+from carerota.read import (PARQUET_SUFFIXES, Reading, Source, Table, detected_note, display_name, is_parquet,
+                           match_header, read_table, text_table)
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls", ".ods")
-PARQUET_SUFFIXES = (".parquet", ".pq")
 DATASET_SUFFIXES = TABLE_SUFFIXES + PARQUET_SUFFIXES
 SOURCE_ROW = "source_row"  # written by convert with SOURCE_FILE: where each visit came from
 PART_ROWS = 250_000  # Parquet rows loaded by one task: small enough for a worker, big enough for pandas
@@ -44,10 +44,6 @@ class Part:
     @property
     def parquet(self) -> bool:
         return is_parquet(self.path)
-
-
-def is_parquet(path: str) -> bool:
-    return Path(path).suffix.lower() in PARQUET_SUFFIXES
 
 
 def dataset_files(spec: str) -> list[str]:
@@ -185,9 +181,13 @@ def combine(rotas: list[Rota], name: str) -> Rota:
     )
 
 
-def load_dataset(spec: str, reading: Reading = Reading()) -> Rota:
-    """Every visit of DATASET on this machine (the pandas engine)."""
-    return combine([load_part(p, reading) for p in dataset_parts(dataset_files(spec))], spec)
+def load_dataset(spec: str, reading: Reading = Reading(), ahead: Future[Table] | None = None) -> Rota:
+    """Every visit of DATASET on this machine (the pandas engine). ``ahead``: DATASET's file being
+    read already (``read.read_ahead``), used when DATASET is that one file."""
+    parts = dataset_parts(dataset_files(spec))
+    if ahead is not None and len(parts) == 1 and parts[0] == Part(spec) and not parts[0].parquet:
+        return rota_from_table(ahead.result(), reading)
+    return combine([load_part(p, reading) for p in parts], spec)
 
 
 @dataclass

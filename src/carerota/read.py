@@ -28,17 +28,21 @@ import os
 import stat
 import sys
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from carerota.errors import InputError, Problem, Problems
 from carerota.schema import FILES, PROFILES, Column, Profile, detect_profile, key
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Characters a UK Windows-1252 export plausibly holds: a file whose other bytes are not UTF-8 is read
 # as cp1252 only when every non-ASCII character is one of these (so random bytes stay an error).
@@ -56,6 +60,7 @@ MAX_ROW_BYTES = 4 << 20
 MAX_CELL_BYTES = 1 << 20
 MAX_HEADER_BYTES = 64 << 10
 READ_BLOCK = 16 << 20  # stdin and pipes are read this much at a time, counting rows
+PARQUET_SUFFIXES = (".parquet", ".pq")  # read by carerota.dataset, not here
 SPLIT_HINT = "Split the rota (by month or by area) and audit the parts together: carerota batch 'part-*.csv'."
 
 
@@ -550,6 +555,23 @@ def read_table(source: str | Path, kind: str, reading: Reading = Reading(), *, w
     return text_table(name, columns, rows, notes, what, opened.header_row + 1)
 
 
+def read_ahead(source: str, kind: str, reading: Reading = Reading(), *, what: str = "row") -> Future[Table] | None:
+    """``read_table`` of a file, started on a thread so that a command can go on meanwhile: the
+    audit imports pandas and its own modules (half a second) while pyarrow parses the rota on both
+    cores. None for what is not one CSV, TSV or spreadsheet file (stdin, folders, globs, Parquet),
+    which is read when it is loaded."""
+    if source == "-" or not Path(source).is_file() or is_parquet(source):
+        return None
+    pool = ThreadPoolExecutor(1, thread_name_prefix="carerota-read")
+    ahead = pool.submit(read_table, source, kind, reading, what=what)
+    pool.shutdown(wait=False)  # the thread ends when the read does
+    return ahead
+
+
+def is_parquet(path: str) -> bool:
+    return Path(path).suffix.lower() in PARQUET_SUFFIXES
+
+
 def detected_note(name: str, profile: Profile | None, reading: Reading) -> list[str]:
     """The note that a file was read by a profile found from its header (not one the user named)."""
     if profile is not None and reading.profile == "auto":
@@ -578,11 +600,11 @@ def text_table(name: str, columns: dict[str, pa.ChunkedArray], rows: np.ndarray,
     if not len(rows):
         raise InputError(Problem(name, f"expected a {what} row after the header; found none",
                                  None if skipped else first_row))
-    frame = pa.table(texts).to_pandas(types_mapper=AS_STRING.get)  # arrow's own conversion: no copy, one call
+    import pandas as pd  # only here: the file is read while pandas still imports (``read_ahead``)
+
+    as_string = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
+    frame = pa.table(texts).to_pandas(types_mapper=as_string.get)  # arrow's own conversion: no copy, one call
     return Table(name, frame, np.asarray(rows), skipped, notes)
-
-
-AS_STRING = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
 
 
 def may_need_trim(text: pa.ChunkedArray) -> bool:

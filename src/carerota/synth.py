@@ -27,19 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from carerota.synth_presets import MAX_CLIENTS_PER_WORKER
 from carerota.travel import CIRCUITY, SPEED_KMH, distance_km
 
-# name → (latitude, longitude, radius in km) of the area served
-TOWNS: dict[str, tuple[float, float, float]] = {
-    "huddersfield": (53.645, -1.785, 5.0),
-    "leeds": (53.7997, -1.5492, 9.0),
-    "manchester": (53.4808, -2.2426, 8.0),
-    "bristol": (51.4545, -2.5879, 7.0),
-    "norwich": (52.6309, 1.2974, 5.0),
-    "truro": (50.2632, -5.0510, 20.0),  # rural Cornwall: few clients, long drives
-    "lambeth": (51.4607, -0.1163, 3.0),  # dense inner London
-    "cardiff": (51.4816, -3.1791, 6.0),
-}
 LONDON, LONDON_KM = (51.5074, -0.1278), 25.0  # Charing Cross; Greater London lies within about 25 km
 
 # Parts of the day: Morning, Lunch, Tea, Bed.
@@ -95,7 +85,6 @@ SCATTER_MIN_KM, SCATTER_MAX_KM = 0.5, 4.0  # ... at least half a km; at most a f
 OWNER_SHARE = 5 / 7  # workers who own a line; the rest are relief ...
 LINE_MINUTES = 420  # ... unless the work needs more lines of this length (fewer relief: understaffed)
 CLIENTS_PER_WORKER = 2.5  # a full but workable day: mornings done by about 11:30, bed calls by 22:30
-MAX_CLIENTS_PER_WORKER = 4  # beyond this even every worker owning a line cannot fit the calls in a day
 ABSENCE = 0.01  # a sickness spell starting on a worker-day ...
 ABSENCE_DAYS = (1, 5)  # ... lasting this many days: about 3% of worker-days lost
 NEAR_PATCHES = 3  # relief may cover a patch this many places away in patch order
