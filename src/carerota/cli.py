@@ -204,9 +204,10 @@ def reading_from_options(options: dict) -> Reading:
                    postcodes=str(postcodes) if postcodes else None)
 
 
-def settings_from_options(err, flags: dict, *, period_start: str | None, as_of: str | None,
-                          speed_kmh: list[str], circuity: list[str], checks: tuple[str, ...]) -> AuditSettings:
-    """Audit settings from flags, then the policy file, then defaults; a bad value is a usage error."""
+def settings_from_options(err, flags: dict, *, period_start: str | None, as_of: str | None, speed_kmh: list[str],
+                          circuity: list[str], checks: tuple[str, ...] | None = None) -> AuditSettings:
+    """Audit settings from flags, then the policy file, then defaults; a bad value is a usage error.
+    Every check runs unless ``checks`` names some."""
     from carerota.travel import CIRCUITY, SPEED_KMH, TravelModel
 
     with input_errors(err):
@@ -569,14 +570,12 @@ def tender_command(
 ) -> None:
     """Check tender bids: can each hourly price pay the wage floor once travel is paid?"""
     from carerota import report
-    from carerota.audit import CHECKS
     from carerota.plan import PlanSettings  # OR-Tools loads only for the commands that plan
     from carerota.tender import assess, cost_model, read_bids
 
     err = report.stderr_console(quiet)
     settings = settings_from_options(
-        err, setting_flags(locals()), period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity,
-        checks=CHECKS)
+        err, setting_flags(locals()), period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity)
     overrides = dict(read_policy(Path.cwd())[0].get("tender", {}))
     for item in cost:
         name, _, value = item.partition("=")
@@ -671,14 +670,12 @@ def plan_command(
 ) -> None:
     """Plan the same visits with least travel, the named team kept and travel paid; show before and after."""
     from carerota import report
-    from carerota.audit import CHECKS
     from carerota.load import load_clients, load_rota, load_workers
     from carerota.plan import PlanSettings, plan_rota  # OR-Tools loads only for the commands that plan
 
     err = report.stderr_console(quiet)
     settings = settings_from_options(
-        err, setting_flags(locals()), period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity,
-        checks=CHECKS)
+        err, setting_flags(locals()), period_start=None, as_of=None, speed_kmh=speed_kmh, circuity=circuity)
     plan = checked(lambda _: PlanSettings(flex=flex, fix_short=fix_short, continuity_weight=continuity_weight,
                                           max_hours=max_hours, time_limit=time_limit, solution_limit=solution_limit,
                                           seed=seed, jobs=jobs, pay_model=pay_model.strip().lower()),
@@ -832,13 +829,12 @@ def convert_command(
 ) -> None:
     """Write a rota dataset as Parquet partitioned by pay period, for fast repeated audits."""
     from carerota import report
-    from carerota.audit import CHECKS
     from carerota.dataset import convert
 
     err = report.stderr_console(quiet)
     check_written_format(fmt)
     settings = settings_from_options(err, setting_flags(locals()), period_start=period_start, as_of=None,
-                                     speed_kmh=[], circuity=[], checks=CHECKS)
+                                     speed_kmh=[], circuity=[])
     reading = reading_from_options(locals())
     check_output_folder(out, "OUT")
     with input_errors(err):
@@ -903,14 +899,13 @@ def anonymise_command(
     """Share a rota without the people in it: keyed pseudonyms, no names or free text, no addresses."""
     from carerota import report
     from carerota.anonymise import KeyFileError, anonymise, anonymised_paths, read_key
-    from carerota.audit import CHECKS
 
     err = report.stderr_console(quiet)
     check_written_format(fmt)
     if not tolerance_minutes > 0:
         raise typer.BadParameter(f"expected minutes above 0, got {tolerance_minutes:g}", param_hint="--tolerance-minutes")
     settings = settings_from_options(err, setting_flags(locals()), period_start=None, as_of=None,
-                                     speed_kmh=speed_kmh, circuity=circuity, checks=CHECKS)
+                                     speed_kmh=speed_kmh, circuity=circuity)
     reading = reading_from_options(locals())
     paths = anonymised_paths(output)
     inputs = {Path(p).resolve() for p in (rota, clients, workers, payslips, travel_matrix, key_file)
