@@ -66,3 +66,21 @@ def test_missing_location_is_an_input_error_naming_client_and_row():
         leg_minutes(legs(row=9, to_lat=np.nan), TravelModel(), "r.csv")
     problem = err.value.problems[0]
     assert problem.row == 9 and "'B'" in problem.expected
+
+
+def test_missing_homes_list_the_first_ten_clients_and_count_the_rest():
+    # a rota given without its clients file lacks every home: the error stays a screenful, as for
+    # any column's problems, each client named with the first row that needs it
+    n = 13
+    legs = pd.DataFrame({
+        "from_client": [f"C{k:02d}" for k in range(n)], "to_client": [f"C{k + 1:02d}" for k in range(n)],
+        "from_lat": np.nan, "from_lon": np.nan, "to_lat": np.nan, "to_lon": np.nan,
+        "row": np.arange(3, 3 + n), "mode": "drive",
+    })
+    with pytest.raises(InputError) as err:
+        leg_minutes(legs, TravelModel(), "rota")
+    message = err.value.message()
+    assert message.count("no location for client") == 10
+    assert "rota, row 3, column 'lat/lon': no location for client 'C00'" in message
+    assert "row 12, column 'lat/lon': no location for client 'C09'" in message
+    assert "... and 4 more rows with problems" in message  # C10 to C12, and C13 (only ever travelled to)

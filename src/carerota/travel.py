@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from carerota.errors import InputError, Problem
+from carerota.errors import MAX_LISTED, InputError, Problem
 
 WGS84_A_KM = 6378.137
 WGS84_F = 1 / 298.257223563
@@ -99,20 +99,21 @@ def matrix_values(column: pd.Series, frm, to, mode) -> np.ndarray:
 
 def missing_locations(legs: pd.DataFrame, source: str) -> InputError:
     """Name each client whose home is unknown, with the first rota row that needs it (and its file,
-    where the rota is several files: ``file``)."""
-    first = {}
-    files = legs["file"] if "file" in legs else pd.Series(source, index=legs.index)
+    where the rota is several files: ``file``); the first few are listed and the rest counted, as
+    for any column's problems (a rota given without its clients file lacks every home)."""
+    files = legs["file"].astype(str) if "file" in legs else pd.Series(source, index=legs.index)
+    sides = []
     for side in ("from", "to"):
-        unknown = legs[legs[[f"{side}_lat", f"{side}_lon"]].isna().any(axis=1)]
-        for client, row, file in zip(unknown[f"{side}_client"], unknown["row"], files[unknown.index]):
-            first.setdefault(client, (row, str(file)))
-    problems = [
-        Problem(file, f"no location for client {client!r}, needed for travel to or from this visit",
-                int(row), "lat/lon")
-        for client, (row, file) in sorted(first.items(), key=lambda kv: kv[1])
-    ]
+        unknown = legs[[f"{side}_lat", f"{side}_lon"]].isna().any(axis=1)
+        sides.append(pd.DataFrame({"client": legs.loc[unknown, f"{side}_client"], "row": legs.loc[unknown, "row"],
+                                   "file": files[unknown]}))
+    first = pd.concat(sides).drop_duplicates("client").sort_values(["row", "file"], kind="stable")
+    listed = [Problem(file, f"no location for client {client!r}, needed for travel to or from this visit",
+                      int(row), "lat/lon")
+              for client, row, file in first.head(MAX_LISTED).itertuples(index=False)]
     return InputError(
-        problems,
+        listed,
         hint="Give lat and lon (or a postcode, with a postcode table from 'carerota postcodes import') on the "
         "rota rows or in a --clients file, or a --travel-matrix covering these clients.",
+        omitted=len(first) - len(listed),
     )
