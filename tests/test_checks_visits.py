@@ -128,3 +128,20 @@ def test_flagged_visits_are_listed_in_the_findings_order(write):
     assert listed == [("short-visit", "V4"), ("short-visit", "V2"), ("short-visit", "V1"),
                       ("short-actual-visit", "V3"), ("clipped-visit", "V3"), ("late-start", "V5")]
     assert [(f["rule"], f["visit_id"]) for f in data["findings"]] == listed
+
+
+def test_a_flagged_visit_is_worded_once_in_its_finding(write):
+    """The visits list names the visit, rule and minutes; the message is the finding's (the same row,
+    rule and minutes), not written twice."""
+    rota = write("r.csv", "visit_id,worker_id,client_id,start,end,visit_pay",
+                 f"V1,W1,C1,{DAY} 08:00,{DAY} 08:15,20", f"V2,W2,C2,{DAY} 08:00,{DAY} 08:20,20")
+    data, code = run_json("audit", rota, "--only", "visits")
+    assert code == 1
+    assert [list(v) for v in data["visits"]] == [
+        ["visit_id", "worker_id", "client_id", "row", "rule", "minutes", "start"]] * 2
+    assert [(v["visit_id"], v["row"], v["minutes"], v["start"]) for v in data["visits"]] == [
+        ("V1", 2, 15, "2026-11-02T08:00:00+00:00"), ("V2", 3, 20, "2026-11-02T08:00:00+00:00")]
+    worded = {(f["rule"], f["visit_id"], f["row"], f["amount"]): f["message"] for f in data["findings"]}
+    assert worded == {
+        ("short-visit", "V1", 2, 15): "V1 (W1 at C1) is planned for 15 minutes, under 30, and not agreed as short",
+        ("short-visit", "V2", 3, 20): "V2 (W2 at C2) is planned for 20 minutes, under 30, and not agreed as short"}
