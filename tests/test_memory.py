@@ -1,6 +1,7 @@
 """The command keeps freed memory for reuse (carerota.memory): a freed array's pages are reused by
 the next one instead of being faulted in again from the kernel."""
 
+import os
 import subprocess
 import sys
 
@@ -95,3 +96,38 @@ def test_arrow_allocates_from_the_same_heap_unless_the_user_chose():
     assert arrow_pool({}) == ["system", "system"]
     assert arrow_pool({"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}) == ["mimalloc", "mimalloc"]
     assert arrow_pool({"MALLOC_TRIM_THRESHOLD_": "131072"})[0] == "None"  # glibc left as tuned: arrow too
+
+
+BLAS_PROBE = """
+import os, sys
+from carerota.__main__ import one_blas_thread
+took = one_blas_thread()
+import numpy as np
+np.ones((64, 64)) @ np.ones((64, 64))
+print(took, os.environ.get("OPENBLAS_NUM_THREADS"), len(os.listdir("/proc/self/task")))
+"""
+
+
+def blas_threads(env_extra: dict) -> list[str]:
+    import os
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+                                                                "OMP_NUM_THREADS")}
+    return subprocess.run([sys.executable, "-c", BLAS_PROBE], env={**env, **env_extra}, capture_output=True,
+                          text=True, check=True).stdout.split()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="threads counted in /proc")
+def test_numpy_starts_no_blas_threads_unless_the_user_asked():
+    assert blas_threads({}) == ["True", "1", "1"]  # the main thread alone
+    took, asked, threads = blas_threads({"OMP_NUM_THREADS": "2"})
+    assert (took, asked) == ("False", "None")  # the user's setting stands
+    if (os.cpu_count() or 1) > 1:
+        assert int(threads) > 1  # and numpy's BLAS then starts its threads, as the probe can see
+
+
+def test_the_command_sets_one_blas_thread_before_importing_numpy():
+    code = ("import sys, carerota.__main__ as m; calls = []; m.one_blas_thread = lambda: calls.append("
+            "'numpy' in sys.modules); sys.argv = ['carerota', '--version']\n"
+            "try:\n    m.run()\nexcept SystemExit:\n    pass\nprint(calls)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[False]"
