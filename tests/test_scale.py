@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -52,6 +53,43 @@ def test_numbers_booleans_and_missing_values_read_back_exactly():
     assert [r["visits"] for r in records] == [1, None, 3, 4, 5]
     assert [r["ok"] for r in records] == [True, False, True, False, True]
     assert [r["team"] for r in records] == [["W1", "W2"], [], ["W3"], [], ["W4"]]
+
+
+def as_arrow(values: list, type_: pa.DataType) -> pd.Series:
+    return pd.Series(pa.array(values, type_), dtype=pd.ArrowDtype(type_))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(st.one_of(st.none(), st.text()), max_size=4)), min_size=1,
+                max_size=12), st.integers(1, 5))
+def test_arrow_lists_write_the_bytes_pythons_json_writes(teams, rows_per_chunk):
+    """A client's team as an arrow list: the same text as each list through json.dumps, in slices of
+    any size (a slice's items start part-way through the list's values)."""
+    teams = [t if t is None else [x if x is None else x.encode("utf-8", "replace").decode("utf-8") for x in t]
+             for t in teams]
+    arrow = pd.DataFrame({"team": as_arrow(teams, pa.list_(pa.string()))})
+    python = pd.DataFrame({"team": pd.Series(teams, dtype=object)})
+    written = b"".join(in_order(json_array(arrow, rows_per_chunk)))
+    assert written == b"".join(in_order(json_array(python, rows_per_chunk)))
+    assert [r["team"] for r in json.loads(written)] == teams
+
+
+def test_arrow_lists_of_records_write_the_bytes_pythons_json_writes():
+    """A client's weeks: records of whole numbers, figures (rounded to 4 places, as the audit gives
+    them) and dates, as json.dumps writes them."""
+    week = pa.struct([("visits", pa.int64()), ("hours", pa.float64()), ("team_share", pa.float64()),
+                      ("week_start", pa.string())])
+    weeks = [[{"visits": 4, "hours": 2.0, "team_share": 0.8571, "week_start": "2026-11-02"},
+              {"visits": 1, "hours": 0.25, "team_share": 1.0, "week_start": "2026-11-09"}],
+             [], None, [{"visits": 0, "hours": 0.0001, "team_share": None, "week_start": 'a "quoted" week'}]]
+    for rows_per_chunk in (1, 3, 10):
+        written = b"".join(in_order(json_array(pd.DataFrame({"weeks": as_arrow(weeks, pa.list_(week))}),
+                                               rows_per_chunk)))
+        expected = b"".join(in_order(json_array(pd.DataFrame({"weeks": pd.Series(weeks, dtype=object)}),
+                                                rows_per_chunk)))
+        assert written == expected
+    assert [r["weeks"] for r in json.loads(written)] == weeks
+    assert b'{"visits":4,"hours":2.0,"team_share":0.8571,"week_start":"2026-11-02"}' in written
 
 
 def test_chunks_join_into_the_same_bytes():

@@ -128,17 +128,46 @@ def bare_strings(strings: pa.Array) -> tuple[pa.Array, bool]:
 
 
 def nested_json(value) -> str:
-    """A list or dict cell (a client's named team, its weeks) as compact JSON."""
+    """A list or dict cell held as Python objects as compact JSON (the audit's own lists are arrow
+    lists: ``nested_values``)."""
     try:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError):  # numpy scalars or NaN inside: make it JSON-safe first
         return json.dumps(clean(value), ensure_ascii=False, separators=(",", ":"))
 
 
+def nested_values(values: pa.Array) -> pa.Array:
+    """Each value of an arrow array of lists or structs (a client's team, its weeks) as JSON text,
+    missing values as null: the list items or struct fields are written by ``json_values`` all at
+    once, then put together by list offsets and field joins, not a Python loop per client."""
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+        items = quoted(*json_values(pd.Series(values.flatten(), dtype=pd.ArrowDtype(values.type.value_type))))
+        starts = pc.subtract(values.offsets, values.offsets[0])  # flatten() starts at the first row's items
+        joined = pc.binary_join(pa.ListArray.from_arrays(starts, items), ",")
+        text = pc.binary_join_element_wise("[", joined, "]", "")
+    else:
+        pieces: list = []
+        glue = "{"
+        for field, child in zip(values.type, values.flatten()):
+            pieces += [glue + json.dumps(field.name, ensure_ascii=False) + ":",
+                       quoted(*json_values(pd.Series(child, dtype=pd.ArrowDtype(child.type))))]
+            glue = ","
+        text = pc.binary_join_element_wise(*pieces, "}", "") if pieces else pa.array(["{}"] * len(values))
+    return pc.if_else(values.is_null(), pa.scalar("null"), text)
+
+
+def quoted(values: pa.Array, bare: bool) -> pa.Array:
+    """``json_values``' text with the quotes a bare string still needs."""
+    return pc.binary_join_element_wise('"', values, '"', "") if bare else values
+
+
 def json_values(column: pd.Series) -> tuple[pa.Array, bool]:
     """Each value of a column as JSON text, missing values as null, built by pyarrow kernels (a
     million findings would take seconds through Python's json module), and whether the values still
     need quotes around them (strings that need no escaping are left bare: one pass fewer)."""
+    if isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_nested(column.dtype.pyarrow_dtype):
+        return nested_values(pa.array(column)), False
     if pd.api.types.is_bool_dtype(column):
         values = pa.array(column, from_pandas=True, type=pa.bool_())
         return pc.fill_null(pc.if_else(values, "true", "false"), "null"), False

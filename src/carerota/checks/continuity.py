@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ def client_continuity(v: pd.DataFrame, clients: pd.DataFrame | None, policy: Con
     """One row per client: visits, hours, distinct workers, the named team (inferred where none is
     given: the ``team_size`` workers who gave the most hours), the team's share of the hours, and the
     same per week (Monday to Sunday). Everything is counted with numpy on integer codes (sorted, so
-    code order is id order); only the per-client lists are Python objects."""
+    code order is id order); the per-client lists (team, weeks) are arrow lists, built from flat
+    arrays and offsets, not Python objects: ``output`` writes them as JSON with arrow's kernels."""
     client, client_names = pd.factorize(v["client_id"], sort=True)
     worker, worker_names = pd.factorize(v["worker_id"], sort=True)
     client_names, worker_names = client_names.astype(str), worker_names.astype(str)
@@ -107,25 +109,30 @@ def client_continuity(v: pd.DataFrame, clients: pd.DataFrame | None, policy: Con
         "hours": np.round(cw_seconds / 3600, 4),
         "distinct_workers": np.bincount(faces, minlength=len(cw)),
         "team_share": np.round(share(np.bincount(cw_of_visit, weights=team_seconds, minlength=len(cw)), cw_seconds), 4),
-        "week_start": pd.DatetimeIndex(week_starts).strftime("%Y-%m-%d").to_numpy(dtype=object)[cw % n_weeks],
+        "week_start": pa.array(pd.DatetimeIndex(week_starts).strftime("%Y-%m-%d"), pa.string()).take(cw % n_weeks),
     }
     cw_client = cw // n_weeks
     most = np.zeros(n_clients, "int64")
     np.maximum.at(most, cw_client, weekly["distinct_workers"])
     out["max_distinct_workers_per_week"] = most
-    names, columns = list(weekly), [weekly[k].tolist() for k in weekly]
-    records = [dict(zip(names, values)) for values in zip(*columns)]  # one per client-week, not per visit
-    bounds = np.r_[group_starts(cw_client), len(cw)]
-    out["weeks"] = [records[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    records = pa.StructArray.from_arrays([pa.array(x) for x in weekly.values()], names=list(weekly))
+    out["weeks"] = lists(np.searchsorted(cw_client, np.arange(n_clients + 1)), records)  # every client has a week
     return out
 
 
-def team_lists(n_clients: int, client: np.ndarray, worker: np.ndarray) -> list[list[str]]:
-    """Each client's team as a sorted list of worker ids (one pass over team members, not visits)."""
-    teams: list[list[str]] = [[] for _ in range(n_clients)]
-    for c, w in sorted(set(zip(client.tolist(), worker.tolist()))):
-        teams[c].append(w)
-    return teams
+def lists(offsets: np.ndarray, values: pa.Array) -> pd.Series:
+    """A column of lists: row i holds ``values[offsets[i]:offsets[i + 1]]`` (read as Python lists)."""
+    array = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+    return pd.Series(array, dtype=pd.ArrowDtype(array.type))
+
+
+def team_lists(n_clients: int, client: np.ndarray, worker: np.ndarray) -> pd.Series:
+    """Each client's team as a sorted list of worker ids, once each (from team members, not visits)."""
+    codes, names = pd.factorize(pd.Series(worker, dtype=object), sort=True)  # sorted: code order is id order
+    n_names = max(len(names), 1)
+    pairs = np.unique(client.astype("int64") * n_names + codes)  # by client, then worker id
+    offsets = np.searchsorted(pairs // n_names, np.arange(n_clients + 1))
+    return lists(offsets, pa.array(np.asarray(names, dtype=object)[pairs % n_names], pa.string()))
 
 
 def continuity_findings(table: pd.DataFrame, policy: ContinuityPolicy, messages: bool = True) -> pd.DataFrame:
@@ -135,7 +142,8 @@ def continuity_findings(table: pd.DataFrame, policy: ContinuityPolicy, messages:
     out = pd.DataFrame({"rule": "continuity-below-target", "client_id": below["client_id"],
                         "amount": below["team_share"], "message": None})
     if messages:
-        team = below["named_team"].map(", ".join) + np.where(below["team_inferred"], ", inferred", ", named")
+        team = (pd.Series(pc.binary_join(pa.array(below["named_team"]), ", "), index=below.index, dtype="str")
+                + np.where(below["team_inferred"], ", inferred", ", named"))
         share = (below["team_share"] * 100).round(0).astype(int).astype(str)
         out["message"] = (below["client_id"] + ": " + share + "% of " + below["hours"].round(2).astype(str)
                           + " hours came from the team (" + team + f"); target {policy.target:.0%}, "
