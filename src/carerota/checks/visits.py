@@ -45,13 +45,7 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
     ``travel``); ``monitored`` says whether the rota has call-monitoring columns at all. Without
     ``messages`` the message column is empty: a batch only counts the flags, and the text of a
     million of them is a good part of the work."""
-    planned = minutes_between(v["end"], v["start"])
-    actual = minutes_between(v["actual_end"], v["actual_start"])
-    agreed = v["agreed_short"].to_numpy(bool)
     ids = {col: text(v[col]) for col in ("visit_id", "worker_id", "client_id")}
-    # 'V12 (W1 at C3)': every visit's description, taken for the flagged positions
-    who_all = pc.binary_join_element_wise(ids["visit_id"], " (", ids["worker_id"], " at ", ids["client_id"], ")",
-                                          "") if messages else None
     row, start = v["row"].to_numpy(), v["start"].dt.tz_convert(None).to_numpy()  # naive UTC: no Timestamp objects
     flags = []
 
@@ -68,7 +62,7 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
         return pd.DataFrame({
             **{col: pd.Series(ids[col].take(taken), dtype="string") for col in ids},
             "row": row[rows], "rule": rule, "minutes": np.round(minutes[rows], 2), "start": start[rows],
-            "message": join(*message(rows, who_all.take(taken))) if messages else None,
+            "message": join(*message(rows, who(rows))) if messages else None,
         }, copy=False)  # fresh arrays: no copy into one block
 
     def add(mask: np.ndarray, rule: str, minutes: np.ndarray, message) -> None:
@@ -77,12 +71,22 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
             flags.append(pool.submit(flagged, mask, rule, minutes, message))
 
     def who(rows: np.ndarray):
-        return who_all.take(pa.array(rows))
+        return who_all.result().take(pa.array(rows))
 
     floor = policy.min_visit
-    # each rule's flags are taken and worded on two cores: arrow lets go of the GIL
+    # each rule's flags are taken and worded on two cores: arrow lets go of the GIL. The order and
+    # the visits' descriptions ('V12 (W1 at C3)', taken for the flagged positions) come first, found
+    # while the rules' masks are worked out here
     with ThreadPoolExecutor(2) as pool:
         order = pool.submit(listing)
+        if messages:
+            who_all = pool.submit(pc.binary_join_element_wise, ids["visit_id"], " (", ids["worker_id"], " at ",
+                                  ids["client_id"], ")", "")
+        if travel:  # often the most flags: worded first, so the two threads finish together
+            add_travel_flags(v, add, who)
+        planned = minutes_between(v["end"], v["start"])
+        actual = minutes_between(v["actual_end"], v["actual_start"])
+        agreed = v["agreed_short"].to_numpy(bool)
         add((planned < floor) & ~agreed, "short-visit", planned,
             lambda r, w: (w, " is planned for ", number(planned[r]), f" minutes, under {floor:g}, "
                           "and not agreed as short"))
@@ -98,8 +102,6 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
             add(late > policy.late_after, "late-start", late,
                 lambda r, w: (w, " started ", number(late[r]), " minutes late"))
             add(~checked_in, "missed-check-in", planned, lambda r, w: (w, " has no call-monitoring check-in"))
-        if travel:
-            add_travel_flags(v, add, who)
         flags = sorted((f.result() for f in flags), key=lambda f: RULE_POSITION[f["rule"].iat[0]])
     if not flags:
         return pd.DataFrame(columns=FLAG_COLUMNS)
