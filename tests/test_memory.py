@@ -67,12 +67,18 @@ def test_memory_freed_on_one_thread_is_reused_on_another():
     assert kept * 10 < apart
 
 
-def test_the_command_tunes_the_allocator_before_importing_pandas():
-    code = ("import sys, carerota.memory as m; calls = []; m.keep_freed_memory = lambda: calls.append("
-            "'pandas' in sys.modules); sys.argv = ['carerota', '--version'];\n"
+def imported_before(module: str, function: str, library: str) -> str:
+    """Run `carerota --version` with ``module.function`` replaced by a note of whether ``library`` was
+    imported when it was called: "[False]" when it was called once, before."""
+    code = (f"import sys, {module} as m; calls = []; m.{function} = lambda: calls.append("
+            f"'{library}' in sys.modules); sys.argv = ['carerota', '--version']\n"
             "from carerota.__main__ import run\ntry:\n    run()\nexcept SystemExit:\n    pass\nprint(calls)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "[False]"
+    return out.strip().splitlines()[-1]
+
+
+def test_the_command_tunes_the_allocator_before_importing_pandas():
+    assert imported_before("carerota.memory", "keep_freed_memory", "pandas") == "[False]"
 
 
 ARROW_PROBE = """
@@ -126,8 +132,4 @@ def test_numpy_starts_no_blas_threads_unless_the_user_asked():
 
 
 def test_the_command_sets_one_blas_thread_before_importing_numpy():
-    code = ("import sys, carerota.__main__ as m; calls = []; m.one_blas_thread = lambda: calls.append("
-            "'numpy' in sys.modules); sys.argv = ['carerota', '--version']\n"
-            "try:\n    m.run()\nexcept SystemExit:\n    pass\nprint(calls)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "[False]"
+    assert imported_before("carerota.__main__", "one_blas_thread", "numpy") == "[False]"

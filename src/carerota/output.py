@@ -116,15 +116,15 @@ def bare_strings(strings: pa.Array) -> tuple[pa.Array, bool]:
     needs_escape = raw.find(b'"') >= 0 or raw.find(b"\\") >= 0 or bool((data < 0x20).any())
     if not needs_escape and not strings.null_count:
         return strings, True
-    quoted = pc.binary_join_element_wise('"', strings, '"', "")
+    literals = quoted(strings, True)
     if needs_escape:
         special = np.flatnonzero((data == ord('"')) | (data == ord("\\")) | (data < 0x20)) + offsets[0]
         rows = np.unique(np.searchsorted(offsets, special, side="right") - 1)
         mask = np.zeros(len(strings), bool)
         mask[rows] = True
         escaped = [json.dumps(x, ensure_ascii=False) for x in strings.take(pa.array(rows)).to_pylist()]
-        quoted = pc.replace_with_mask(quoted, pa.array(mask), pa.array(escaped, type=quoted.type))
-    return pc.fill_null(quoted, "null"), False
+        literals = pc.replace_with_mask(literals, pa.array(mask), pa.array(escaped, type=literals.type))
+    return pc.fill_null(literals, "null"), False
 
 
 def nested_json(value) -> str:
