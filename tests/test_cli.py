@@ -156,6 +156,33 @@ def test_closed_pipe_ends_quietly(write):
     assert proc.stdout.startswith("worker_id,") and "Traceback" not in proc.stderr
 
 
+def test_the_command_exits_at_once_with_its_output_flushed(write):
+    """`leave` skips the interpreter's teardown: the exit code must still be the command's, and the
+    output written to a pipe (block-buffered) and to the terminal stream must arrive whole."""
+    rows = [ROWS[0]] + [f"W{i},C1,2026-11-02 08:00,2026-11-02 08:30,53.8,-1.55,12.71" for i in range(3000)]
+    path = write("r.csv", *rows)
+    proc = subprocess.run([sys.executable, "-m", "carerota", "audit", str(path), "--format", "json"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1  # findings
+    assert len(json.loads(proc.stdout)["workers"]) == 3000
+    bad = write("bad.csv", "worker_id,client_id,start,end", "W1,C1,2026-11-02 08:00,not a time")
+    proc = subprocess.run([sys.executable, "-m", "carerota", "audit", str(bad)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "not a time" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_early_error_does_not_wait_for_the_rota_being_read(write, tmp_path):
+    """A missing --clients file is found while the rota is still being read ahead on a thread: the
+    command says so and exits, without waiting for the read (here, one that never ends)."""
+    path = write("r.csv", *ROWS)
+    code = ("import sys, threading, concurrent.futures as cf, carerota.read as r; "
+            "r.read_ahead = lambda *a, **k: cf.ThreadPoolExecutor(1).submit(threading.Event().wait); "
+            f"sys.argv = ['carerota', 'audit', {str(path)!r}, '--clients', {str(tmp_path / 'missing.csv')!r}]\n"
+            "from carerota.__main__ import run\nrun()")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "missing.csv" in proc.stderr and "file not found" in proc.stderr
+
+
 def test_client_with_two_locations_is_noted(write):
     path = write("r.csv", "worker_id,client_id,start,end,lat,lon,visit_pay",
                  "W1,C1,2026-11-02 08:00,2026-11-02 08:30,53.80,-1.55,20",

@@ -70,11 +70,10 @@ def test_memory_freed_on_one_thread_is_reused_on_another():
 def imported_before(module: str, function: str, library: str) -> str:
     """Run `carerota --version` with ``module.function`` replaced by a note of whether ``library`` was
     imported when it was called: "[False]" when it was called once, before."""
-    code = (f"import sys, {module} as m; calls = []; m.{function} = lambda: calls.append("
-            f"'{library}' in sys.modules); sys.argv = ['carerota', '--version']\n"
-            "from carerota.__main__ import run\ntry:\n    run()\nexcept SystemExit:\n    pass\nprint(calls)")
+    code = (f"import sys, {module} as m; m.{function} = lambda: print('called', '{library}' in sys.modules); "
+            "sys.argv = ['carerota', '--version']\nfrom carerota.__main__ import run\nrun()")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return out.strip().splitlines()[-1]
+    return str([line.split()[1] == "True" for line in out.splitlines() if line.startswith("called ")])
 
 
 def test_the_command_tunes_the_allocator_before_importing_pandas():
