@@ -70,14 +70,29 @@ def timed(cmd: list[str], output: Path | None = None) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+PEAK_WRAPPER = """
+import ctypes, os, resource, subprocess, sys, time
+if sys.platform.startswith("linux"):  # PR_SET_CHILD_SUBREAPER: orphaned descendants are re-parented here
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+t = time.perf_counter()
+code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
+elapsed = time.perf_counter() - t
+while True:  # the batch's process server outlives the command by a moment: reaped, its peak counts
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+"""
+
+
 def peak_of_tree(cmd: list[str], output: Path) -> tuple[float, float]:
     """Like ``timed``, but the peak is the largest of the process and all its descendants: the
-    command runs under a small Python wrapper that reports RUSAGE_CHILDREN after waiting."""
+    command runs under a small Python wrapper that reports RUSAGE_CHILDREN after waiting for every
+    descendant. The batch's worker processes are forked by a server process (``carerota.processes``)
+    that the command does not wait for; the wrapper, as their subreaper, does."""
     output.unlink(missing_ok=True)
-    wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-               "code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
-               "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)")
-    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, env=child_env())
+    out = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *cmd], capture_output=True, text=True, env=child_env())
     elapsed, peak_kb, code = out.stdout.split()
     if int(code) not in (0, 1):
         sys.exit(f"{' '.join(cmd)} failed ({code}):\n{out.stderr}")

@@ -151,9 +151,21 @@ def test_no_color_is_respected(write):
 def test_closed_pipe_ends_quietly(write):
     rows = [ROWS[0]] + [f"W{i},C1,2026-11-02 08:00,2026-11-02 08:30,53.8,-1.55,12.71" for i in range(3000)]
     path = write("r.csv", *rows)
-    proc = subprocess.run(f'"{sys.executable}" -m carerota audit "{path}" --format csv | head -1',
-                          shell=True, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(f'"{sys.executable}" -m carerota audit "{path}" --format csv | head -1; '
+                          'echo "exit ${PIPESTATUS[0]}"', shell=True, executable="/bin/bash",
+                          capture_output=True, text=True, timeout=60)
     assert proc.stdout.startswith("worker_id,") and "Traceback" not in proc.stderr
+    assert proc.stdout.splitlines()[-1] == "exit 1"  # Typer's quiet end on a closed pipe
+
+
+def test_sigpipe_is_left_ignored():
+    """Python ignores SIGPIPE, so a write to a pipe whose reader has gone is an error the writer
+    handles; its default action would kill the command (a batch's pool, writing to a worker process
+    Ctrl-C had stopped, did)."""
+    code = ("import signal, carerota.cli as c; "
+            "c.app = lambda: print(signal.getsignal(signal.SIGPIPE) is signal.SIG_IGN); c.main()")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "True"
 
 
 def test_the_command_exits_at_once_with_its_output_flushed(write):

@@ -95,3 +95,28 @@ def test_work_in_processes_comes_back_by_index_and_errors_stop_it():
     assert sorted(in_processes(abs, [-1, 2, -3], 2)) == [(0, 1), (1, 2), (2, 3)]
     with pytest.raises(ValueError):
         list(in_processes(int, ["1", "x", "3", "4"], 2))
+
+
+PROBE = """
+import os, sys
+
+
+def loaded(name):
+    return os.getppid(), name in sys.modules
+"""
+
+
+@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(),
+                    reason="processes are spawned where there is no forkserver")
+def test_worker_processes_are_forked_with_the_modules_already_imported(tmp_path):
+    """`start_early` starts the server the batch's processes are forked from, importing the audit's
+    modules once: each process then starts with them (a spawned one would import them itself)."""
+    (tmp_path / "probe.py").write_text(PROBE)
+    code = ("import json, os; from carerota.processes import start_early, in_processes; "
+            "start_early(['carerota.batch']); import probe; print(json.dumps([os.getpid(), [r for _, r in "
+            "sorted(in_processes(probe.loaded, ['carerota.batch', 'ortools', 'pandas'], 2))]]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
+    pid, found = json.loads(proc.stdout)  # found: [parent pid, loaded] by name
+    assert [loaded for _, loaded in found] == [True, False, True]  # carerota.batch, ortools, pandas
+    assert all(parent != pid for parent, _ in found)  # forked by the server, not by the command

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
 import sys
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -473,6 +472,10 @@ def batch_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the summary only: no progress."),
 ) -> None:
     """Audit many rotas at once: one summary row per file, for scripts and commissioners."""
+    if (jobs or os.cpu_count() or 1) > 1:
+        from carerota.processes import start_early
+
+        start_early(["carerota.batch"])  # the worker processes' imports, beside this process's
     from carerota import report
     from carerota.batch import BatchFile, audit_files, expand, is_manifest, read_manifest
 
@@ -1118,10 +1121,11 @@ def postcodes_lookup(
 
 
 def main() -> None:
-    """Console entry point: quiet on a closed pipe, no traceback for anything we did not expect, and
-    out as soon as the command is done (``leave``)."""
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    """Console entry point: no traceback for anything we did not expect, and out as soon as the
+    command is done (``leave``). SIGPIPE stays ignored, as Python sets it: a closed stdout (``| head``)
+    is an error Typer ends quietly, with exit code 1, while the default action would kill the command
+    whenever any pipe's reader goes: a batch's worker process stopped by Ctrl-C did, as the pool
+    told it to stop."""
     try:
         app()
     except SystemExit as done:
