@@ -425,6 +425,22 @@ def test_hmrc_arrears_example(tmp_path, as_of, arrears):
     assert row["shortfall"] == pytest.approx(82.50, abs=MONEY)
     assert row["arrears"] == pytest.approx(arrears, abs=MONEY)
     assert report["summary"]["total_arrears"] == pytest.approx(arrears, abs=MONEY)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "below-wage-floor"]
+    assert finding["message"] == ("w1 was paid £250.00 for 35.00 working hours (2022-06-01 to 2022-06-30): "
+                                  "£7.14 an hour against a floor of £9.50; shortfall £82.50")
+
+
+def test_pay_finding_words_its_figures_in_pounds_and_pence(tmp_path):
+    # June 2022, monthly, age 30 (£9.50). 16 visits of 8 h = 128 h at £75 = £1,200; floor 128 × 9.50 =
+    # £1,216 → shortfall £16.00; rate 1200 / 128 = £9.375 exactly, a tie written as Python writes it
+    # (to even: £9.38). Thousands take a comma.
+    days = [f"2022-06-{d:02d}" for d in range(1, 17)]
+    _, report = audit(tmp_path, [visit("w1", "A", f"{d} 09:00", f"{d} 17:00", visit_pay=75) for d in days],
+                      "--period", "month", workers=AGE_30)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "below-wage-floor"]
+    assert (finding["period_start"], finding["period_end"], finding["amount"]) == ("2022-06-01", "2022-06-30", 16.0)
+    assert finding["message"] == ("w1 was paid £1,200.00 for 128.00 working hours (2022-06-01 to 2022-06-30): "
+                                  "£9.38 an hour against a floor of £9.50; shortfall £16.00")
 
 
 # 8. Mileage is never pay; travel pay is -----------------------------------------------------------

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from carerota import batch
 from carerota.audit import AuditSettings, audit
 from carerota.errors import InputError, Problem
-from carerota.findings import RULES, sorted_findings, stacked
+from carerota.findings import RULES, fixed, iso_dates, sorted_findings, stacked
 from carerota.load import load_clients, load_rota, load_workers
 from carerota.output import in_order, json_array, json_values
 from conftest import run_json
@@ -336,3 +336,25 @@ def test_floats_repeat_in_json_as_written_once():
     text = b"".join(in_order(json_array(frame))).decode()
     assert text == '[\n{"minutes":15.0},\n{"minutes":0.0},\n{"minutes":15.0},\n{"minutes":null},\n' \
                    '{"minutes":2.5},\n{"minutes":15.0}\n]'
+
+
+FIGURES = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-10**9, 10**9).map(lambda k: k / 1000),  # ties at the third place: 2.675, 9.375
+    st.integers(-10**7, 10**7).map(lambda k: k / 8),  # ties exact in binary
+    st.floats(min_value=-1e12, max_value=1e12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(FIGURES, max_size=40), st.integers(0, 4), st.booleans())
+def test_figures_are_written_as_pythons_format_writes_them(values, places, thousands):
+    """Messages' money and hours (``fixed``): the same text as f"£{x:,.2f}", ties and all."""
+    comma = "," if thousands else ""
+    assert fixed(np.array(values, dtype="float64"), places, thousands=thousands, prefix="£").to_pylist() == \
+        [f"£{x:{comma}.{places}f}" for x in values]
+
+
+def test_dates_are_written_as_iso_text_and_missing_ones_as_null():
+    dates = pd.Series([date(2026, 11, 2), None, date(999, 1, 31), np.nan], dtype=object)
+    assert iso_dates(dates).to_pylist() == ["2026-11-02", None, "0999-01-31", None]

@@ -12,12 +12,13 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from carerota import rates
 from carerota.checks.continuity import ContinuityPolicy, client_continuity, continuity_findings
 from carerota.checks.visits import VisitPolicy, flag_visits
 from carerota.errors import InputError, Problem
-from carerota.findings import RULES, sorted_findings, stacked
+from carerota.findings import RULES, fixed, iso_dates, join, sorted_findings, stacked
 from carerota.load import LOCAL_TZ, SOURCE_FILE, Rota, spread
 from carerota.pay import PayPeriods, apply_floor, worker_periods
 from carerota.rates import WageFloor
@@ -291,23 +292,23 @@ def pay_findings(table: pd.DataFrame, messages: bool = True) -> pd.DataFrame:
     below = table[~table["compliant"]]
     if below.empty:
         return below
+    start, end = iso_dates(below["period_start"]), iso_dates(below["period_end"])
     out = pd.DataFrame({
         "rule": "below-wage-floor",
         "worker_id": below["worker_id"],
-        "period_start": below["period_start"].map(date.isoformat),
-        "period_end": below["period_end"].map(date.isoformat),
+        "period_start": pd.Series(start, index=below.index, dtype="str"),
+        "period_end": pd.Series(end, index=below.index, dtype="str"),
         "amount": below["shortfall"],
         "message": None,
     })
     if messages:
-        def pounds(col: str) -> pd.Series:
-            return below[col].map("£{:,.2f}".format)
+        def pounds(col: str) -> pa.Array:
+            return fixed(below[col], 2, thousands=True, prefix="£")
 
-        out["message"] = (
-            below["worker_id"] + " was paid " + pounds("pay") + " for " + below["working_hours"].map("{:.2f}".format)
-            + " working hours (" + out["period_start"] + " to " + out["period_end"] + "): "
-            + pounds("effective_rate") + " an hour against a floor of " + pounds("floor_rate")
-            + "; shortfall " + pounds("shortfall"))
+        out["message"] = join(
+            below["worker_id"], " was paid ", pounds("pay"), " for ", fixed(below["working_hours"], 2),
+            " working hours (", start, " to ", end, "): ", pounds("effective_rate"), " an hour against a floor of ",
+            pounds("floor_rate"), "; shortfall ", pounds("shortfall")).set_axis(below.index)
     return out
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from carerota.findings import iso_dates
 from carerota.read import string_offsets
 from carerota.tender import COMPONENTS
 
@@ -55,6 +56,8 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].round(2 if col in MONEY else 6 if col in COORDINATES else 4)
         elif pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = iso_local(out[col])
+        elif len(out) and type(out[col].iloc[0]) is date:  # a column of dates (datetime is a date too)
+            out[col] = pd.Series(iso_dates(out[col]), index=out.index, dtype="str")
         elif len(out) and isinstance(out[col].iloc[0], date):
             out[col] = out[col].astype(str)
     return out
