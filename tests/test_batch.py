@@ -170,3 +170,25 @@ def test_an_audit_without_messages_finds_the_same():
     assert bare.flags["message"].isna().all()
     pd.testing.assert_frame_equal(bare.findings.drop(columns="message"), full.findings.drop(columns="message"))
     assert bare.summary == full.summary and bare.exit_code == full.exit_code
+
+
+def test_totals_of_parts_at_once_are_each_parts_own(write):
+    """``visit_totals_by`` (a group's files totalled at once) gives, for each part, what
+    ``visit_totals`` gives for that part's visits alone: counts, whole-second sums, first and last,
+    short visits; a part without visits has none, and NaT for its first and last."""
+    import numpy as np
+
+    from carerota.audit import AuditSettings, audit, visit_totals, visit_totals_by
+    from carerota.load import load_rota
+
+    rows = [UNDERPAID[0]] + [f"W{k % 7},C{k % 5},2026-11-{2 + k % 20:02d} {8 + k % 9:02d}:00,"
+                             f"2026-11-{2 + k % 20:02d} {8 + k % 9:02d}:{15 + 10 * (k % 4):02d},53.8,-1.5{k % 6},12.71"
+                             for k in range(120)]
+    timeline = audit(load_rota(write("r.csv", *rows)), settings=AuditSettings()).timeline
+    part = np.random.default_rng(3).integers(0, 3, len(timeline))  # parts 0-2 of 4: part 3 is empty
+    got = visit_totals_by(timeline, AuditSettings(), part, 4)
+    for k in range(3):
+        assert got[k] == visit_totals(timeline[part == k], AuditSettings())
+    assert (got[3]["visits"], got[3]["workers"], got[3]["duration_s"], got[3]["short"]) == (0, 0, 0.0, 0)
+    assert pd.isna(got[3]["first"]) and pd.isna(got[3]["last"])
+    assert sum(g["visits"] for g in got) == len(timeline) and got[0]["short"] > 0

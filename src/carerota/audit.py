@@ -347,6 +347,38 @@ def visit_totals(visits: pd.DataFrame, s: AuditSettings) -> dict:
     }
 
 
+def visit_totals_by(visits: pd.DataFrame, s: AuditSettings, part: np.ndarray, n: int) -> list[dict]:
+    """``visit_totals`` of each of ``n`` parts of the visits (``part``: each visit's part number, 0 to
+    n - 1) at once, by sums per part: a batch totals each of two hundred files, where a call per
+    file cost more than the files' audit. Every figure is a count or a sum of whole seconds, the
+    same in whatever order it is added up."""
+    part = np.asarray(part, dtype="int64")
+
+    def per_part(values) -> np.ndarray:  # nansum of each part
+        return np.bincount(part, weights=np.nan_to_num(np.asarray(values, dtype="float64")), minlength=n)
+
+    def distinct(ids: pd.Series) -> np.ndarray:  # nunique of each part
+        codes, uniques = pd.factorize(ids)
+        width = len(uniques) + 1
+        pairs = np.unique(part[codes >= 0] * width + codes[codes >= 0])
+        return np.bincount(pairs // width, minlength=n)
+
+    seconds_of = {col: per_part(visits[col].to_numpy("float64")) if col in visits else None
+                  for col in ("contact_s", "travel_s", "waiting_s", "working_s")}
+    short = (epoch_us(visits["end"]) - epoch_us(visits["start"])) / 1e6 / 60 < s.visit_policy.min_visit
+    count, workers, clients = np.bincount(part, minlength=n), distinct(visits["worker_id"]), distinct(visits["client_id"])
+    duration = per_part(visits["duration_s"].to_numpy("float64"))
+    shorts, agreed = per_part(short), per_part(short & visits["agreed_short"].to_numpy(bool))
+    first = visits["vstart"].groupby(part).min().reindex(range(n))  # NaT for a part without visits
+    last = visits["vend"].groupby(part).max().reindex(range(n))
+    return [{
+        "visits": int(count[k]), "workers": int(workers[k]), "clients": int(clients[k]),
+        "duration_s": float(duration[k]),
+        **{col: None if sums is None else float(sums[k]) for col, sums in seconds_of.items()},
+        "first": first.iloc[k], "last": last.iloc[k], "short": int(shorts[k]), "agreed_short": int(agreed[k]),
+    } for k in range(n)]
+
+
 def epoch_us(times: pd.Series) -> np.ndarray:
     """UTC instants as microseconds since the epoch."""
     return times.to_numpy("datetime64[us]").astype("int64")
