@@ -350,8 +350,9 @@ def visit_totals(visits: pd.DataFrame, s: AuditSettings) -> dict:
 def visit_totals_by(visits: pd.DataFrame, s: AuditSettings, part: np.ndarray, n: int) -> list[dict]:
     """``visit_totals`` of each of ``n`` parts of the visits (``part``: each visit's part number, 0 to
     n - 1) at once, by sums per part: a batch totals each of two hundred files, where a call per
-    file cost more than the files' audit. Every figure is a count or a sum of whole seconds, the
-    same in whatever order it is added up."""
+    file cost more than the files' audit. The figures are counts and sums of seconds: travel is whole
+    seconds, and so are visits timed to the second, which add up the same in any order (a time
+    given to a fraction of a second could differ in its last bit, far below the reports' rounding)."""
     part = np.asarray(part, dtype="int64")
 
     def per_part(values) -> np.ndarray:  # nansum of each part
