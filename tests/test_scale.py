@@ -358,3 +358,22 @@ def test_figures_are_written_as_pythons_format_writes_them(values, places, thous
 def test_dates_are_written_as_iso_text_and_missing_ones_as_null():
     dates = pd.Series([date(2026, 11, 2), None, date(999, 1, 31), np.nan], dtype=object)
     assert iso_dates(dates).to_pylist() == ["2026-11-02", None, "0999-01-31", None]
+
+
+CELLS = st.lists(st.text(alphabet="ab1 \t\u00a0é,", max_size=4), max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(CELLS, CELLS, CELLS)
+def test_a_cell_with_space_at_either_end_is_never_missed(before, cells, after):
+    """``may_need_trim`` looks at the first and last byte of each cell (an empty cell's neighbours'):
+    whatever the cells, and however the column is sliced out of its buffer, a cell that trimming
+    would change is seen."""
+    from carerota.read import may_need_trim
+
+    whole = pa.array(before + cells + after, type=pa.large_string())
+    column = pa.chunked_array([whole.slice(len(before), len(cells))], type=pa.large_string())
+    if any(c != c.strip() for c in cells):
+        assert may_need_trim(column)
+    if not any(c != c.strip() or not c.isascii() for c in before + cells + after):
+        assert not may_need_trim(column)  # nothing to trim anywhere: no false alarm

@@ -612,14 +612,15 @@ def may_need_trim(text: pa.ChunkedArray) -> bool:
     last byte of each cell (ASCII space or control, or any byte of a multi-byte character, as
     Unicode has spaces too) spares the trim of columns that have none, most of a large file's."""
     for chunk in text.chunks:
-        if not len(chunk):
+        data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)
+        if not len(chunk) or not len(data):
             continue
         offsets = string_offsets(chunk)
-        data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)
-        filled = offsets[1:] > offsets[:-1]
-        ends = np.concatenate((data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]))
-        if ((ends <= 32) | (ends >= 128)).any():
-            return True
+        # An empty cell's "first" byte is the next cell's first and its "last" the one before's last
+        # (or, at either end of the buffer, the buffer's last byte): all bytes looked at anyway.
+        for ends in (data[np.minimum(offsets[:-1], len(data) - 1)], data[offsets[1:] - 1]):
+            if ((ends - np.uint8(33)) >= 95).any():  # wraps: below 33 or from 128, in one comparison
+                return True
     return False
 
 
