@@ -92,6 +92,25 @@ def test_arrow_lists_of_records_write_the_bytes_pythons_json_writes():
     assert b'{"visits":4,"hours":2.0,"team_share":0.8571,"week_start":"2026-11-02"}' in written
 
 
+@pytest.mark.parametrize("rows_per_chunk", [1, 2, 3, 100])
+def test_columns_missing_throughout_a_chunk_are_written_as_in_any_other(rows_per_chunk):
+    """A column missing throughout a chunk (a visit's finding has no pay period) is written once into
+    the text between columns: every line must still be the line Python's json writes, key order and
+    all, whether the missing column comes first, between or last, or every column is missing."""
+    frame = pd.DataFrame({
+        "start": pd.Series([None, None, "2026-11-02", None, None], dtype="str"),
+        "rule": ["short-visit", "late-start", "below-wage-floor", "late-start", "late-start"],
+        "row": pd.array([3, None, None, 7, 8], dtype="Int64"),
+        "amount": [np.nan, np.nan, 1.5, np.nan, np.nan],
+        "end": pd.Series([None] * 5, dtype="str"),
+    })
+    lines = b"".join(in_order(json_array(frame, rows_per_chunk))).decode("utf-8").splitlines()[1:-1]
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    assert [line.rstrip(",") for line in lines] == [json.dumps(r, separators=(",", ":")) for r in records]
+    empty = frame.iloc[:2][["amount", "end"]]
+    assert decoded(empty, rows_per_chunk) == [{"amount": None, "end": None}] * 2
+
+
 def test_chunks_join_into_the_same_bytes():
     frame = pd.DataFrame({"id": [f"V{i}" for i in range(7)], "minutes": np.arange(7) / 3})
     assert b"".join(in_order(json_array(frame, 2))) == b"".join(in_order(json_array(frame, 100)))

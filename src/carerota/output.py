@@ -197,10 +197,14 @@ def json_lines(part: pd.DataFrame, names: list[str], last: bool) -> memoryview:
     pieces: list = []
     glue = "{"
     for name, col in zip(names, part.columns):
+        if not part[col].notna().any():  # missing throughout the slice (a visit's finding has no period)
+            glue += name + "null,"  # written once, into the text between the columns
+            continue
         values, bare = json_values(part[col])
         pieces += [glue + name + ('"' if bare else ""), values]
         glue = '",' if bare else ","
-    lines = pc.binary_join_element_wise(*pieces, glue[:-1] + "},\n", "")
+    end = glue[:-1] + "},\n"
+    lines = pc.binary_join_element_wise(*pieces, end, "") if pieces else pa.array([end] * len(part), pa.string())
     text = string_data(lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines)
     return text[:-2] if last else text
 
