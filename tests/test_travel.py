@@ -9,6 +9,7 @@ from geopy.distance import geodesic
 
 from carerota.errors import InputError
 from carerota.travel import TravelModel, distance_km, leg_minutes
+from conftest import run
 
 
 def test_distance_matches_geopy_geodesic_on_uk_pairs():
@@ -82,5 +83,18 @@ def test_missing_homes_list_the_first_ten_clients_and_count_the_rest():
     message = err.value.message()
     assert message.count("no location for client") == 10
     assert "rota, row 3, column 'lat/lon': no location for client 'C00'" in message
-    assert "row 12, column 'lat/lon': no location for client 'C09'" in message
+    assert "row 11, column 'lat/lon': no location for client 'C09'" in message  # travelled to at row 11
     assert "... and 4 more rows with problems" in message  # C10 to C12, and C13 (only ever travelled to)
+
+
+def test_a_missing_home_is_named_at_the_earliest_row_that_needs_it(write):
+    # W1's legs come first (workers in order), and C9 is the "from" side of W1's leg at row 5; but
+    # row 3, where W2 travels to C9, is earlier in the file and is the row named
+    path = write("r.csv", "worker_id,client_id,start,end,lat,lon,visit_pay",
+                 "W2,A,2026-11-02 08:00,2026-11-02 08:30,53.80,-1.55,20",
+                 "W2,C9,2026-11-02 09:00,2026-11-02 09:30,,,20",
+                 "W1,C9,2026-11-02 10:00,2026-11-02 10:30,,,20",
+                 "W1,B,2026-11-02 11:00,2026-11-02 11:30,53.81,-1.56,20")
+    result = run("audit", str(path))
+    assert result.exit_code == 2
+    assert f"{path}, row 3, column 'lat/lon': no location for client 'C9'" in result.stderr

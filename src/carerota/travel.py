@@ -107,7 +107,9 @@ def missing_locations(legs: pd.DataFrame, source: str) -> InputError:
         unknown = legs[[f"{side}_lat", f"{side}_lon"]].isna().any(axis=1)
         sides.append(pd.DataFrame({"client": legs.loc[unknown, f"{side}_client"], "row": legs.loc[unknown, "row"],
                                    "file": files[unknown]}))
-    first = pd.concat(sides).drop_duplicates("client").sort_values(["row", "file"], kind="stable")
+    # legs come in worker order, and each client's "from" side before its "to" side: the earliest
+    # row is found by sorting first
+    first = pd.concat(sides).sort_values(["row", "file"], kind="stable").drop_duplicates("client")
     listed = [Problem(file, f"no location for client {client!r}, needed for travel to or from this visit",
                       int(row), "lat/lon")
               for client, row, file in first.head(MAX_LISTED).itertuples(index=False)]
