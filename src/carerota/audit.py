@@ -367,7 +367,8 @@ def visit_totals_by(visits: pd.DataFrame, s: AuditSettings, part: np.ndarray, n:
     seconds_of = {col: per_part(visits[col].to_numpy("float64")) if col in visits else None
                   for col in ("contact_s", "travel_s", "waiting_s", "working_s")}
     short = (epoch_us(visits["end"]) - epoch_us(visits["start"])) / 1e6 / 60 < s.visit_policy.min_visit
-    count, workers, clients = np.bincount(part, minlength=n), distinct(visits["worker_id"]), distinct(visits["client_id"])
+    count = np.bincount(part, minlength=n)
+    workers, clients = distinct(visits["worker_id"]), distinct(visits["client_id"])
     duration = per_part(visits["duration_s"].to_numpy("float64"))
     shorts, agreed = per_part(short), per_part(short & visits["agreed_short"].to_numpy(bool))
     first = visits["vstart"].groupby(part).min().reindex(range(n))  # NaT for a part without visits

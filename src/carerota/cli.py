@@ -1146,7 +1146,7 @@ def main() -> None:
         leave(EXIT_ERROR)
 
 
-def leave(code) -> None:
+def leave(code: int | str | None) -> None:
     """Exit with ``code`` without tearing the interpreter down. The command's work is done and its
     files are closed (``write_output``); what is left is freeing, object by object, the libraries and
     a result that may hold a million visits (0.09 s), and waiting for a rota still being read ahead

@@ -1,17 +1,17 @@
 """Work spread over processes that leave Ctrl-C to the command: a batch or a plan on two cores
 stops at once and quietly when interrupted, as a single-core run does.
 
-Where the platform has it (Linux, macOS), the processes are forked from a server process started for
-them (multiprocessing's forkserver), not started afresh (spawn): a fresh process imports pandas and
-the audit's modules (half a second of CPU) before it can work; a forked one has them already, as
-the server imported them once (``start_early``). The server has no threads, so forking it is safe,
-unlike forking the command itself."""
+On Linux the processes are forked from a server process started for them (multiprocessing's
+forkserver), not started afresh (spawn): a fresh process imports pandas and the audit's modules
+(half a second of CPU) before it can work; a forked one has them already, as the server imported
+them once (``start_early``). The server has no threads, so forking it is safe, unlike forking the
+command itself."""
 
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing.forkserver
 import signal
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -36,7 +36,9 @@ def interrupts_ignored():
 
 
 def start_method() -> str:
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    """forkserver on Linux (Python's own default from 3.14); elsewhere spawn, as Python does on
+    macOS, where system libraries numpy may load are not safe to fork."""
+    return "forkserver" if sys.platform.startswith("linux") else "spawn"
 
 
 def start_early(modules: list[str]) -> None:
@@ -46,9 +48,11 @@ def start_early(modules: list[str]) -> None:
     forked from it (``interrupts_ignored``); it exits with the command."""
     if start_method() != "forkserver":
         return
-    multiprocessing.get_context("forkserver").set_forkserver_preload(modules)
+    from multiprocessing import forkserver
+
+    forkserver.set_forkserver_preload(modules)
     with interrupts_ignored():
-        multiprocessing.forkserver.ensure_running()
+        forkserver.ensure_running()
 
 
 def in_processes(fn: Callable, items: Iterable, workers: int) -> Iterator[tuple[int, object]]:
