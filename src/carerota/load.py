@@ -231,7 +231,8 @@ def times_of_day(s: pd.Series) -> np.ndarray:
 def read_times(t: Table, col: str, problems: Problems, *, required: bool, day: pd.Series | None,
                found: dict[str, Future] | None = None) -> tuple[pd.Series, pd.Series, np.ndarray, tuple | None]:
     """(naive local, UTC) times of a column, NaT where absent or bad (and reported), which cells
-    were times of day (08:00): those are put on ``day``, a naive local date; without one, an error;
+    were times of day (08:00): those are put on the date of ``day``, naive local times (normalised
+    here, for those cells only); without one, an error;
     and, where there were none, the naive times as (codes, distinct values) for ``localise``. Each
     distinct cell is parsed once; ``found`` may hold the column's ``distinct``, being worked out."""
     s = t.frame[col] if col in t.frame else pd.Series("", index=t.frame.index, dtype="string")
@@ -245,7 +246,8 @@ def read_times(t: Table, col: str, problems: Problems, *, required: bool, day: p
     if clock.any() and day is not None:
         offset = pd.Series(pd.NaT, index=values.index, dtype="timedelta64[us]")
         offset[clock_values] = clock_time(values[clock_values])
-        naive[clock] = (day[clock] + spread(offset.to_numpy(), codes, np.timedelta64("NaT"))[clock]).to_numpy()
+        on_day = spread(offset.to_numpy(), codes, np.timedelta64("NaT"))[clock]
+        naive[clock] = (day[clock].dt.normalize() + on_day).to_numpy()
     bad = ~empty & ~clock & naive.isna().to_numpy() & utc.isna().to_numpy()
     if bad.any():
         problems.add_rows(t.name, t.rows[bad], col, s[bad], f"expected {EXPECTED_TIME}")
@@ -302,7 +304,7 @@ def interval(t: Table, cols: tuple[str, str, str], problems: Problems, notes: li
     if end_col in t.frame or duration_col not in t.frame:
         start_local = local_naive(start_naive, start_utc)
         end_naive, end_utc, end_clock, end_coded = read_times(t, end_col, problems, required=required,
-                                                              day=start_local.dt.normalize(), found=found)
+                                                              day=start_local, found=found)
         before = end_clock & (end_naive < start_local).fillna(False).to_numpy(bool)
         end_naive = end_naive.where(~before, end_naive + DAY)
         # An ambiguous end is read as BST unless that puts it before its start (a visit across
@@ -434,7 +436,7 @@ def optional_interval(t: Table, cols: tuple[str, str, str], problems: Problems, 
                       found: dict[str, Future] | None = None) -> tuple[pd.Series, pd.Series]:
     """A start and end the file may lack (all NaT); times of day are on the visit's planned date."""
     if any(c and c in t.frame for c in cols):
-        return interval(t, cols, problems, notes, required=False, day=planned_day.dt.normalize(),
+        return interval(t, cols, problems, notes, required=False, day=planned_day,
                         near=planned_day if shift else None, found=found)
     none = pd.Series(pd.NaT, index=t.frame.index, dtype="datetime64[us, UTC]")
     return none, none
