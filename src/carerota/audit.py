@@ -339,7 +339,9 @@ TOTALLED = ("worker_id", "client_id", "start", "end", "vstart", "vend", "duratio
 
 def visit_totals(visits: pd.DataFrame, s: AuditSettings) -> dict:
     """The visit figures the summary adds up: sums, counts and extremes, so the totals of parts with
-    different workers add up to the whole (``merge_totals``)."""
+    different workers add up to the whole (``merge_totals``). ``visit_totals_by`` gives the same for
+    many parts at once (tested against this); for one part this is three times faster (a million
+    visits: 0.05 s against 0.15 s), and the single audit runs it on every visit."""
     seconds_of = {col: float(np.nansum(visits[col].to_numpy("float64"))) if col in visits else None
                   for col in ("contact_s", "travel_s", "waiting_s", "working_s")}  # numpy: a batch sums 200 files
     planned_us = epoch_us(visits["end"]) - epoch_us(visits["start"])
