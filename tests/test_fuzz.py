@@ -27,6 +27,7 @@ import time
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -291,6 +292,27 @@ def test_any_rota_on_stdin_is_audited_or_rejected_clearly(data):
     result = audit(Path("-"), input=data)
     check(result, "<stdin>")
     event(f"exit {result.exit_code}")
+
+
+def read_outcome(path: Path):
+    """A file read as a table (its text, rows, skipped rows and notes), or the input error's words."""
+    try:
+        table = read.read_table(path, "rota", what="visit")
+    except read.InputError as err:
+        return str(err)
+    return table.frame.to_dict("list"), table.rows.tolist(), table.skipped_rows, table.notes
+
+
+@FUZZ
+@given(data=file_bytes(ROTA))
+def test_any_file_reads_the_same_mapped_or_copied(tmp_path_factory, data):
+    """Files on disk are mapped (``read.mapped``), stdin is copied: the two must read any bytes alike."""
+    path = tmp_path_factory.mktemp("fuzz") / "rota.csv"
+    path.write_bytes(data)
+    with time_bound(EXAMPLE_SECONDS):
+        mapped = read_outcome(path)
+        with mock.patch.object(read, "mapped", lambda stream, length: stream.read()):
+            assert read_outcome(path) == mapped
 
 
 def test_the_fuzzer_starts_from_valid_files(tmp_path):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from concurrent.futures import Future
+from unittest import mock
 
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from carerota.errors import InputError
 from carerota.load import load_clients, load_payslips, load_rota, load_travel_matrix, load_workers
@@ -289,6 +292,70 @@ def test_which_columns_may_need_trimming(cells, may):
     assert may_need_trim(pa.chunked_array([column])) is may
     assert may_need_trim(pa.chunked_array([column.slice(1)])) is may  # a slice reads its own cells' bytes
     assert may_need_trim(pa.chunked_array([column.slice(0, 1), column.slice(1)])) is may  # any chunk
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"plain ascii\n", "\u00a3 \u00eb \u20ac \U0001f600".encode(),  # valid: 2, 3 and 4 bytes
+    b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"\xe2\x82", b"\x80", b"ok\xff",  # surrogate,
+])  # overlong, beyond U+10FFFF, cut short, a lone continuation byte, a byte UTF-8 never uses
+def test_utf8_is_judged_as_python_judges_it(data):
+    from carerota.read import is_utf8
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    assert is_utf8(data) is valid
+
+
+@given(st.binary(max_size=64) | st.text(max_size=32).map(str.encode))
+def test_utf8_is_judged_as_python_judges_any_bytes(data):
+    from carerota.read import is_utf8
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    assert is_utf8(data) is valid
+
+
+@given(st.lists(st.sampled_from([b"\n", b"\r", b"a", b" ", b"\r\n"]), max_size=40).map(b"".join),
+       st.integers(1, 8))
+def test_line_feeds_are_counted_across_blocks(data, block):
+    from carerota import read
+    with mock.patch.object(read, "COUNT_BLOCK", block):
+        assert read.line_feeds(data) == data.count(b"\n")
+
+
+def test_a_file_is_mapped_and_reads_as_its_bytes(tmp_path):
+    """A file on disk is mapped, not copied; an empty one (which cannot be mapped) is read."""
+    import mmap
+    from carerota.read import is_blank, line_feeds, read_bytes
+    path = tmp_path / "rota.csv"
+    path.write_bytes(b"a,b\n1,2\n\n")
+    data = read_bytes(path)
+    assert isinstance(data, mmap.mmap) and data[:] == path.read_bytes() and line_feeds(data) == 3
+    (tmp_path / "empty.csv").write_bytes(b"")
+    assert read_bytes(tmp_path / "empty.csv") == b""
+    spaces = tmp_path / "spaces.csv"  # blank beyond the first look, then not
+    spaces.write_bytes(b" \n" * 40_000)
+    assert is_blank(read_bytes(spaces))
+    spaces.write_bytes(b" \n" * 40_000 + b"x")
+    assert not is_blank(read_bytes(spaces))
+
+
+def test_a_file_mapped_or_copied_gives_the_same_table(write):
+    """The mapped path (most files) and the copied one (any other encoding, or stdin) agree."""
+    from carerota import read
+    path = write("rota.csv", "worker_id,client_id,start,end,visit_pay",
+                 'W1,"C1, flat 2",2026-11-02 08:00,2026-11-02 08:30,5', ",,,,", "",
+                 " W2 ,C2,2026-11-02 09:00,2026-11-02 09:30,6")
+    mapped = read_table(path, "rota", what="visit")
+    with mock.patch.object(read, "mapped", lambda stream, length: stream.read()):
+        copied = read_table(path, "rota", what="visit")
+    pd.testing.assert_frame_equal(mapped.frame, copied.frame)
+    assert mapped.rows.tolist() == copied.rows.tolist() == [2, 5] and mapped.skipped_rows == copied.skipped_rows == [3]
+    assert mapped.frame["client_id"].tolist() == ["C1, flat 2", "C2"]
 
 
 def test_a_header_with_control_characters_is_named_on_one_line(tmp_path):

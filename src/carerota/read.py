@@ -17,6 +17,11 @@ memory. A county's rota is about a million visits (120 MB of CSV, 1.5 GB of memo
 - ``MAX_ROW_BYTES``: 4 MiB a row, pyarrow's block size (a row must fit in one block).
 - ``MAX_CELL_BYTES``: 1 MiB a cell read (a spreadsheet cell holds at most 32,767 characters).
 - ``MAX_HEADER_BYTES``: 64 KiB for the header row.
+
+A file on disk is mapped into memory rather than copied (``read_bytes``): most of a large rota is
+plain UTF-8, which pyarrow parses where it lies, so the audit neither copies 100 MB into fresh pages
+nor scans it byte by byte under the GIL while pandas imports. Any other file (a BOM, another
+encoding, old Mac line ends, a spreadsheet) is copied out and read as before.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import mmap
 import os
 import stat
 import sys
@@ -60,6 +66,7 @@ MAX_ROW_BYTES = 4 << 20
 MAX_CELL_BYTES = 1 << 20
 MAX_HEADER_BYTES = 64 << 10
 READ_BLOCK = 16 << 20  # stdin and pipes are read this much at a time, counting rows
+COUNT_BLOCK = 16 << 20  # line feeds are counted this much at a time
 PARQUET_SUFFIXES = (".parquet", ".pq")  # read by carerota.dataset, not here
 SPLIT_HINT = "Split the rota (by month or by area) and audit the parts together: carerota batch 'part-*.csv'."
 
@@ -140,9 +147,10 @@ def display_name(source: str | Path) -> str:
     return "<stdin>" if str(source) == "-" else str(source)
 
 
-def read_bytes(source: str | Path, encoding: str = "auto") -> bytes:
-    """The bytes of a file or stdin. A file over MAX_BYTES fails before it is read; stdin, a pipe or
-    a device is read a block at a time and stops at the limits, or at once if it is not text."""
+def read_bytes(source: str | Path, encoding: str = "auto") -> bytes | mmap.mmap:
+    """The bytes of a file (mapped, see ``mapped``) or stdin. A file over MAX_BYTES fails before it is
+    read; stdin, a pipe or a device is read a block at a time and stops at the limits, or at once if
+    it is not text."""
     if str(source) == "-":
         return read_stream(sys.stdin.buffer, "<stdin>", encoding)
     path = Path(source)
@@ -159,11 +167,24 @@ def read_bytes(source: str | Path, encoding: str = "auto") -> bytes:
                 rows = f", about {estimate:,} rows" if estimate else ""
                 raise InputError(Problem(str(path), f"expected a file of at most {size(MAX_BYTES)}; it is "
                                          f"{size(info.st_size)}{rows}"), hint=SPLIT_HINT)
-            return stream.read()
+            return mapped(stream, info.st_size)
     except FileNotFoundError:
         raise InputError(Problem(str(path), "file not found")) from None
     except OSError as err:
         raise InputError(Problem(str(path), f"cannot be read: {err.strerror}")) from None
+
+
+def mapped(stream, length: int) -> bytes | mmap.mmap:
+    """A regular file's bytes mapped read-only, in place of a copy: slices, ``find`` and the buffer
+    protocol work on both. An empty file cannot be mapped, and some file systems cannot map at all;
+    those are read. (A file cut short by another program while it is read would end the process;
+    a rota is not rewritten while it is audited.)"""
+    if length:
+        try:
+            return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            pass
+    return stream.read()
 
 
 def read_stream(stream, name: str, encoding: str) -> bytes:
@@ -188,27 +209,30 @@ def too_many_rows(name: str, found: str) -> InputError:
     return InputError(Problem(name, f"expected at most {MAX_ROWS:,} rows after the header; {found}"), hint=SPLIT_HINT)
 
 
-def decode(data: bytes, name: str, encoding: str = "auto") -> tuple[bytes, str]:
+def decode(data: bytes | mmap.mmap, name: str, encoding: str = "auto") -> tuple[bytes | mmap.mmap, str]:
     """UTF-8 bytes without a BOM, and the encoding they were read as.
 
     ``auto`` takes a BOM's word (UTF-8, UTF-16 or UTF-32), else UTF-8, else Windows-1252 when every
     non-ASCII character is one a UK export plausibly holds (£, curly quotes, accented letters);
-    otherwise the row and column of the first byte that is not text are named.
+    otherwise the row and column of the first byte that is not text are named. A mapped file that
+    is UTF-8 without a BOM is returned as it is; any other is copied out (``data[:]``) to decode.
     """
     wanted = encoding.lower().replace("-", "").replace("_", "")
+    head = data[:MAX_HEADER_BYTES]
     for bom, codec in BOMS:
-        if wanted in ("auto", codec.replace("-", "")) and data.startswith(bom):
-            return recode(data, name, codec), codec.upper()
-    check_text(data, name, encoding)
+        if wanted in ("auto", codec.replace("-", "")) and head.startswith(bom):
+            return recode(data[:], name, codec), codec.upper()
+    check_text(head, name, encoding)
     if wanted not in ("auto", "utf8", "utf8sig"):
-        return recode(data, name, encoding), encoding
-    if data.startswith(b"\xef\xbb\xbf"):
+        return recode(data[:], name, encoding), encoding
+    if head.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        data.isascii() or data.decode("utf-8")  # isascii: a fast scan, no 100 MB string made
+        is_utf8(data) or data[:].decode("utf-8")  # Python names the first bad byte
         return data, "UTF-8"
     except UnicodeDecodeError as err:
         first_bad = err.start
+    data = data[:]
     if wanted == "auto":
         try:
             text = data.decode("cp1252")
@@ -221,6 +245,35 @@ def decode(data: bytes, name: str, encoding: str = "auto") -> tuple[bytes, str]:
         Problem(name, f"expected UTF-8 text, found the byte 0x{data[first_bad]:02x}", row, column),
         hint="Save the file as UTF-8, or give its encoding, e.g. --encoding cp1252.",
     )
+
+
+def is_utf8(data: bytes | mmap.mmap) -> bool:
+    """Whether the bytes are valid UTF-8, checked by arrow where they lie (a fast scan, without the
+    GIL, and no 100 MB string made)."""
+    ends = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, ends, pa.py_buffer(data)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def is_blank(data: bytes | mmap.mmap) -> bool:
+    """Whether a file holds nothing but whitespace (empty lines), looking no further than it must."""
+    head = data[:MAX_HEADER_BYTES]
+    return head.isspace() and (len(data) == len(head) or bytes(data).isspace())
+
+
+def line_feeds(data: bytes | mmap.mmap) -> int:
+    """How many line feeds the bytes hold, counted a block at a time by numpy (a mapped file has no
+    ``count``; a block's comparison fills memory already in use)."""
+    view = np.frombuffer(data, dtype=np.uint8)
+    found = np.empty(min(len(view), COUNT_BLOCK), dtype=bool)
+    total = 0
+    for start in range(0, len(view), COUNT_BLOCK):
+        block = view[start:start + COUNT_BLOCK]
+        total += int(np.count_nonzero(np.equal(block, ord("\n"), out=found[:len(block)])))
+    return total
 
 
 def check_text(data: bytes, name: str, encoding: str) -> None:
@@ -249,7 +302,7 @@ def recode(data: bytes, name: str, encoding: str) -> bytes:
                                  row, column)) from None
 
 
-def header_fields(data: bytes, name: str, delimiter: str | None = None) -> tuple[str, list[str]]:
+def header_fields(data: bytes | mmap.mmap, name: str, delimiter: str | None = None) -> tuple[str, list[str]]:
     """The delimiter and the column names of the first line, which ends (as pyarrow ends lines) at
     a line feed or a carriage return."""
     ends = [i for i in (data.find(b"\n", 0, MAX_HEADER_BYTES), data.find(b"\r", 0, MAX_HEADER_BYTES)) if i >= 0]
@@ -351,7 +404,7 @@ def choose_profile(header: list[str], kind: str, wanted: str, name: str) -> Prof
     return PROFILES[wanted]
 
 
-def record_starts(text: bytes) -> tuple[np.ndarray, np.ndarray]:
+def record_starts(text: bytes | mmap.mmap) -> tuple[np.ndarray, np.ndarray]:
     """The line number and byte offset where each record starts (the header first), as pyarrow
     splits records: a line ends at LF, CR LF or a lone CR, a blank line is skipped, and a line end
     inside quotes continues the record. Quotes are paired by counting (a quote inside a quoted cell is
@@ -370,19 +423,19 @@ def record_starts(text: bytes) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(first) + 1, starts[first]
 
 
-def record_lines(text: bytes, newlines: int, records: int) -> np.ndarray:
+def record_lines(text: bytes | mmap.mmap, newlines: int, records: int) -> np.ndarray:
     """The line number of each of ``records`` records (the header first). One count of line feeds
     usually shows one line a record; else the records are found line by line (blank lines, lone CRs,
     line breaks in quoted cells), and where that count disagrees with pyarrow's too they are numbered
     as a spreadsheet numbers them."""
-    if newlines + (not text.endswith(b"\n")) == records:
+    if newlines + (text[-1:] != b"\n") == records:
         return np.arange(1, records + 1)
     lines = record_starts(text)[0]
     return lines if len(lines) == records else np.arange(1, records + 1)
 
 
-def is_spreadsheet(name: str, data: bytes) -> bool:
-    return data.startswith(SPREADSHEET_MAGIC) or name.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods"))
+def is_spreadsheet(name: str, data: bytes | mmap.mmap) -> bool:
+    return data[:8].startswith(SPREADSHEET_MAGIC) or name.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods"))
 
 
 def cell_text(value) -> str:
@@ -463,7 +516,7 @@ class Source:
     header_row: int
     encoding: str = ""  # text files: how the bytes were decoded
     delimiter: str = ""  # text files; "" for a spreadsheet
-    data: bytes = b""  # text files, as UTF-8
+    data: bytes | mmap.mmap = b""  # text files, as UTF-8 (a file on disk mapped, see ``read_bytes``)
     body: list[list[str]] = field(default_factory=list)  # spreadsheets: the rows under the header
     notes: list[str] = field(default_factory=list)
 
@@ -472,16 +525,16 @@ def open_source(source: str | Path, reading: Reading) -> Source:
     name = display_name(source)
     data = read_bytes(source, reading.encoding)
     if is_spreadsheet(name, data):
-        header, body, header_row, notes = read_sheet(data, name, reading.sheet)
+        header, body, header_row, notes = read_sheet(data[:], name, reading.sheet)
         return Source(name, header, header_row, body=body, notes=notes)
     data, encoding = decode(data, name, reading.encoding)
     notes = []
     if encoding not in ("UTF-8", reading.encoding):
         notes.append(f"{name}: read as {encoding} text (give --encoding to choose another).")
-    if b"\n" not in data and b"\r" in data:  # lone carriage returns end the lines (old Mac exports)
-        data = data.replace(b"\r", b"\n")
+    if data.find(b"\n") < 0 and data.find(b"\r") >= 0:  # lone carriage returns end the lines (old Mac exports)
+        data = data[:].replace(b"\r", b"\n")
     delimiter, header = (header_fields(data, name, delimiter_for(name, reading.delimiter))
-                         if data and not data.isspace() else (",", []))
+                         if data and not is_blank(data) else (",", []))
     return Source(name, header, 1, encoding, delimiter, data, notes=notes)
 
 
@@ -489,7 +542,7 @@ def match_header(opened: Source, kind: str, reading: Reading, what: str = "row"
                  ) -> tuple[Profile | None, dict[str, int], list[HeaderMatch], list[Problem]]:
     """The profile, field positions, per-column matches and problems of an opened file's header."""
     if not any(h.strip() for h in opened.header):
-        found = "row 1 is blank" if opened.data and not opened.data.isspace() else "the file is empty"
+        found = "row 1 is blank" if opened.data and not is_blank(opened.data) else "the file is empty"
         raise InputError(Problem(
             opened.name, f"expected a header row naming the columns, then one row per {what}; {found}", 1))
     profile = choose_profile(opened.header, kind, reading.profile, opened.name)
@@ -521,7 +574,7 @@ def inspect(source: str | Path, kind: str = "rota", reading: Reading = Reading()
     opened = open_source(source, reading)
     profile, _, matches, problems = match_header(opened, kind, reading)
     if opened.delimiter:
-        lines = opened.data.split(b"\n", 64)[1:64]  # the first rows only: the file may be large
+        lines = opened.data[:MAX_ROW_BYTES].split(b"\n", 64)[1:64]  # the first rows only: the file may be large
         first = next((line for line in lines if line.strip()), b"").decode("utf-8", errors="replace")
         sample = next(csv.reader([first.rstrip("\r")], delimiter=opened.delimiter), [])
     else:
@@ -630,11 +683,11 @@ def string_offsets(strings: pa.Array) -> np.ndarray:
     return offsets[strings.offset:strings.offset + len(strings) + 1]
 
 
-def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
+def csv_columns(data: bytes | mmap.mmap, name: str, delimiter: str, header: list[str],
                 positions: list[int]) -> tuple[list[pa.ChunkedArray], np.ndarray]:
     """The chosen columns of a CSV as arrow text, and each record's line number; every row with the
     wrong number of fields is reported, and so are rows and cells over the limits."""
-    newlines = data.count(b"\n")
+    newlines = line_feeds(data)
     if newlines > MAX_ROWS + 1:
         raise too_many_rows(name, f"the file has {newlines:,} lines")
     generic = [f"c{i}" for i in range(len(header))]
@@ -642,7 +695,7 @@ def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
         return [pa.chunked_array([], type=pa.large_string()) for _ in positions], np.array([], int)
     # A quoted cell may hold a line break (a note typed on two lines); pyarrow then has to split its
     # blocks by quotes, a little slower, so only files with quotes pay for it.
-    quoted = b'"' in data
+    quoted = data.find(b'"') >= 0
 
     def parse(threads: bool, bad: list) -> pa.Table:
         def on_bad_row(row) -> str:
@@ -650,7 +703,7 @@ def csv_columns(data: bytes, name: str, delimiter: str, header: list[str],
             return "skip"
 
         return pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(pa.py_buffer(data)),  # where the bytes lie: a mapped file is not copied
             read_options=pacsv.ReadOptions(column_names=generic, skip_rows=1, use_threads=threads,
                                            block_size=MAX_ROW_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
@@ -709,7 +762,8 @@ def with_empty_rows(columns: list[pa.ChunkedArray], at: np.ndarray) -> list[pa.C
     return [pa.chunked_array(c.chunks + [pa.array([""], c.type)], c.type).take(pa.array(index)) for c in columns]
 
 
-def unreadable(data: bytes, name: str, delimiter: str, header: list[str], error: pa.ArrowInvalid) -> InputError:
+def unreadable(data: bytes | mmap.mmap, name: str, delimiter: str, header: list[str],
+               error: pa.ArrowInvalid) -> InputError:
     """Why pyarrow could not read a file. Most often a record longer than a block (a document pasted
     into a cell, or a quote left open), named here by its row and its longest cell; else pyarrow's words."""
     lines, starts = record_starts(data)
@@ -733,4 +787,4 @@ def unreadable(data: bytes, name: str, delimiter: str, header: list[str], error:
 
 def read_text(source: str | Path, reading: Reading = Reading()) -> str:
     """A small CSV (a manifest, a bids file) as text, decoded like any input."""
-    return decode(read_bytes(source, reading.encoding), display_name(source), reading.encoding)[0].decode("utf-8")
+    return str(decode(read_bytes(source, reading.encoding), display_name(source), reading.encoding)[0], "utf-8")
