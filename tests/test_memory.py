@@ -103,6 +103,30 @@ def test_arrow_allocates_from_the_same_heap_unless_the_user_chose():
     assert arrow_pool({"MALLOC_TRIM_THRESHOLD_": "131072"})[0] == "None"  # glibc left as tuned: arrow too
 
 
+HUGE_PAGE_PROBE = """
+import sys
+from carerota.memory import keep_freed_memory
+if sys.argv[1:] == ["tuned"]:
+    keep_freed_memory()
+from numpy._core.multiarray import _set_madvise_hugepage
+print(_set_madvise_hugepage(False))  # gives the setting numpy took at import
+"""
+
+
+def numpy_huge_pages(env_extra: dict, *args: str) -> str:
+    import os
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUNABLES", "NUMPY_"))}
+    return subprocess.run([sys.executable, "-c", HUGE_PAGE_PROBE, *args], env={**env, **env_extra},
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_numpy_gives_no_huge_page_advice_on_the_one_heap_unless_the_user_chose():
+    assert numpy_huge_pages({}, "tuned") == "False"
+    assert numpy_huge_pages({"NUMPY_MADVISE_HUGEPAGE": "1"}, "tuned") == "True"  # the user's own choice stands
+    assert numpy_huge_pages({"MALLOC_ARENA_MAX": "2"}, "tuned") == numpy_huge_pages({})  # not our heap: numpy's own
+
+
 BLAS_PROBE = """
 import os, sys
 from carerota.__main__ import one_blas_thread

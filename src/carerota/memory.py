@@ -18,6 +18,12 @@ MiB is mapped apart, and unmapped when freed); the audit works on threads (readi
 and writing findings), so memory freed on one was faulted in anew on another. A million visits:
 peak 1.6 → 1.3 GB, about 0.25 s faster end to end (alternate runs). Threads now take a lock to
 allocate; the audit's threads allocate large arrays, not many small objects, so they seldom wait.
+
+numpy is asked not to advise huge pages (``NUMPY_MADVISE_HUGEPAGE=0``, read when numpy is imported).
+Its advice suits an array mapped on its own; carved from the one heap, each large array's advice
+splits the heap's mapping (under the lock every thread's page fault needs), and the heap's pages,
+reused by arrays of other sizes, are made huge and split again. A million visits: 326 calls to
+madvise gone; system time 1.4 → 1.0 s, and 0.25 s faster end to end (13 alternate runs, 11 faster).
 """
 
 from __future__ import annotations
@@ -31,12 +37,14 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # glibc's malloc.h
 KEEP_BYTES = 1 << 30  # blocks up to 1 GiB come from the heap, and up to 1 GiB of free heap is kept
 OWN_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES")
 ARROW_POOL = "ARROW_DEFAULT_MEMORY_POOL"  # read by pyarrow when it first allocates
+NUMPY_HUGE_PAGES = "NUMPY_MADVISE_HUGEPAGE"  # read by numpy when it is imported
 
 
 def keep_freed_memory() -> bool:
-    """Ask glibc to keep freed memory for reuse, and arrow to allocate from it (Linux only; elsewhere,
-    or where the user tuned malloc, or chose arrow's pool, through environment variables, that
-    setting stands). Returns whether glibc's settings were taken. Call before pyarrow is imported."""
+    """Ask glibc to keep freed memory for reuse, and arrow to allocate from it, and numpy not to advise
+    huge pages (Linux only; elsewhere, or where the user tuned malloc, or chose arrow's pool or
+    numpy's advice, through environment variables, that setting stands). Returns whether glibc's
+    settings were taken. Call before numpy and pyarrow are imported."""
     if not sys.platform.startswith("linux") or any(name in os.environ for name in OWN_SETTINGS):
         return False
     try:
@@ -49,4 +57,5 @@ def keep_freed_memory() -> bool:
             and bool(mallopt(M_ARENA_MAX, 1)))
     if kept:
         os.environ.setdefault(ARROW_POOL, "system")  # inherited by the batch's and planner's processes
+        os.environ.setdefault(NUMPY_HUGE_PAGES, "0")
     return kept
