@@ -201,8 +201,23 @@ def test_visit_id_defaults_to_row_number(write):
 def test_visit_longer_than_a_day_is_an_error(write):
     path = write("r.csv", "worker_id,client_id,start,end,visit_pay",
                  "W1,C1,2026-11-02 08:00,2026-11-04 08:30,5")
-    with pytest.raises(InputError, match="at most 24 hours"):
+    with pytest.raises(InputError, match="at most 24 hours") as err:
         load_rota(path)
+    assert (err.value.problems[0].row, err.value.problems[0].value) == (2, "48.5 h")
+
+
+def test_lengths_at_the_limits(write):
+    """A planned visit of 24 hours, a check-out at its check-in and a visit never checked out are
+    fine; a planned visit of no length, or of 24 hours and a second, is not."""
+    path = write("r.csv", "worker_id,client_id,start,end,actual_start,actual_end",
+                 "W1,C1,2026-11-02 08:00,2026-11-03 08:00,2026-11-02 08:00,2026-11-02 08:00",
+                 "W1,C2,2026-11-03 09:00,2026-11-03 09:30,2026-11-03 09:00,",
+                 "W1,C3,2026-11-04 09:00,2026-11-04 09:00,,",
+                 "W1,C4,2026-11-05 09:00:00,2026-11-06 09:00:01,,")
+    with pytest.raises(InputError) as err:
+        load_rota(path)
+    assert [(p.row, p.column, p.value) for p in err.value.problems] == [
+        (4, "end", "2026-11-04 09:00"), (5, "end", "24.0 h")]
 
 
 def test_checkout_before_checkin_is_an_error(write):

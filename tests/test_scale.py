@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from carerota import batch
 from carerota.audit import AuditSettings, audit
 from carerota.errors import InputError, Problem
-from carerota.findings import RULES, fixed, iso_dates, sorted_findings, stacked
+from carerota.findings import RULES, fixed, iso_dates, rule_codes, sorted_findings, stacked
 from carerota.load import load_clients, load_rota, load_workers
 from carerota.output import in_order, json_array, json_values
 from conftest import run_json
@@ -316,6 +316,15 @@ def test_findings_sorted_by_part_and_stacked_are_in_the_order_of_one_sort(exampl
 def test_findings_already_in_order_are_not_moved(example_findings):
     visits = example_findings[example_findings["rule"] == "short-visit"]
     assert sorted_findings(visits) is visits
+
+
+@given(st.lists(st.tuples(st.sampled_from([*RULES, None]), st.integers(1, 4)), max_size=12),
+       st.sampled_from(["str", object]))
+def test_rule_codes_are_factorize_by_runs(runs, dtype):
+    rules = pd.Series([rule for rule, times in runs for _ in range(times)], dtype=dtype)
+    codes, names = rule_codes(rules)
+    expected_codes, expected_names = pd.factorize(rules)
+    assert codes.tolist() == expected_codes.tolist() and list(names) == list(expected_names)
 
 
 def test_keys_too_wide_to_pack_fall_back_to_lexsort():

@@ -18,7 +18,7 @@ from carerota import rates
 from carerota.checks.continuity import ContinuityPolicy, client_continuity, continuity_findings
 from carerota.checks.visits import VisitPolicy, flag_visits
 from carerota.errors import InputError, Problem
-from carerota.findings import RULES, fixed, iso_dates, join, sorted_findings, stacked
+from carerota.findings import RULES, fixed, iso_dates, join, rule_codes, sorted_findings, stacked
 from carerota.load import LOCAL_TZ, SOURCE_FILE, Rota, spread
 from carerota.pay import PayPeriods, apply_floor, worker_periods
 from carerota.rates import WageFloor
@@ -137,15 +137,16 @@ def audit(
     s = settings or AuditSettings()
     coded = client_codes(rota.visits) if travelled(s) else None  # wanted by both of these
     visits = locate(rota.visits, clients, coded)
-    moved = clients_with_two_homes(visits, coded) if travelled(s) else []
-    timed = visit_times(visits, use_actual=s.use_actual)
-    with ThreadPoolExecutor(1) as pool:  # continuity reads only the timed visits: it runs beside the worker steps
+    with ThreadPoolExecutor(1) as pool:  # a second core: the clients' homes are compared while the
+        # visits are put in order, and continuity (which reads only the timed visits) runs beside the worker steps
+        moved = pool.submit(clients_with_two_homes, visits, coded) if travelled(s) else None
+        timed = visit_times(visits, use_actual=s.use_actual)
         continuity = pool.submit(client_stage, timed, clients, s)
         part = worker_stage(timed, workers=workers, payslips=payslips, s=s, name=rota.name, monitored=rota.monitored,
                             messages=messages)
         client_table = continuity.result()
-    return assemble(rota, [t for t in (clients, workers, payslips) if t is not None], moved, part, client_table,
-                    workers, s, messages=messages)
+    return assemble(rota, [t for t in (clients, workers, payslips) if t is not None], moved.result() if moved else [],
+                    part, client_table, workers, s, messages=messages)
 
 
 def travelled(s: AuditSettings) -> bool:
@@ -420,7 +421,7 @@ def summarise(totals: dict, table: pd.DataFrame, clients: pd.DataFrame, findings
     working = totals["working_s"] if travel_counted else None
     pay = "pay" in s.checks
     below = ~table["compliant"].to_numpy(bool)
-    rule, names = pd.factorize(findings["rule"])
+    rule, names = rule_codes(findings["rule"])
     counts = dict(zip(names, np.bincount(rule, minlength=len(names)).tolist()))
 
     def hours(seconds: float | None) -> float | None:

@@ -518,21 +518,26 @@ def check_times(name: str, visits: pd.DataFrame, start: str, end: str, problems:
                 *, planned: bool) -> None:
     """A planned visit must end after it starts and last at most a day; a check-out must not
     precede its check-in."""
-    length = (visits[end] - visits[start]).dt.total_seconds()
-    backwards = (length <= 0) if planned else (length < 0)
-    backwards = backwards.fillna(False).to_numpy(bool)
+    length = instants(visits[end]) - instants(visits[start])  # int64 microseconds: no floats, no NaN
+    known = visits[start].notna().to_numpy() & visits[end].notna().to_numpy()
+    backwards = known & ((length <= 0) if planned else (length < 0))
     if backwards.any():
         problems.add_rows(
             name, visits["row"][backwards], end,
             visits.loc[backwards, end].dt.tz_convert(LOCAL_TZ).dt.strftime("%Y-%m-%d %H:%M"),
             f"expected {end} after {start}",
         )
-    too_long = (length > MAX_VISIT_HOURS * 3600).fillna(False).to_numpy(bool)
+    too_long = known & (length > MAX_VISIT_HOURS * 3_600_000_000)
     if too_long.any():
         problems.add_rows(
-            name, visits["row"][too_long], end, (length[too_long] / 3600).round(1).astype(str) + " h",
+            name, visits["row"][too_long], end, pd.Series(length[too_long] / 3.6e9).round(1).astype(str) + " h",
             f"expected a visit of at most {MAX_VISIT_HOURS} hours (is the date of {end} right?)",
         )
+
+
+def instants(times: pd.Series) -> np.ndarray:
+    """UTC instants as int64 microseconds since the epoch (NaT as the int64 minimum)."""
+    return times.dt.tz_convert(None).to_numpy().astype("datetime64[us]").view("int64")
 
 
 def check_windows(name: str, visits: pd.DataFrame, problems: Problems) -> None:
