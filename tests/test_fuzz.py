@@ -425,6 +425,18 @@ def test_a_ten_megabyte_cell_fails_fast_and_names_its_place(tmp_path):
         assert time.perf_counter() - started < 5
 
 
+def test_a_cell_of_the_limit_is_read_and_one_byte_more_is_not(tmp_path):
+    """Columns are looked at cell by cell only where a chunk holds over the limit in all."""
+    from carerota.read import MAX_CELL_BYTES
+    for extra, fails in ((0, False), (1, True)):
+        cell = "x" * (MAX_CELL_BYTES + extra)
+        data = f"{HEADER}\n{VISIT}\nW1,C2,2026-11-02 10:00,2026-11-02 11:00,53.6,-1.8,12.50\n" + f"W1,{cell},2026-11-03 08:00,2026-11-03 09:00,53.6,-1.8,12.50\n"
+        if fails:
+            rejected(written(tmp_path, data.encode()), says=("row 4, column 'client_id'", "found one of 1,048,577 bytes"))
+        else:
+            assert load_rota(written(tmp_path, data.encode())).visits["client_id"].str.len().max() == MAX_CELL_BYTES
+
+
 def test_an_open_quote_is_suspected(tmp_path):
     data = f'{HEADER}\nW1,"C1,2026-11-02 08:00,2026-11-02 09:00,53.6,-1.8,12.50\n' + f"{VISIT}\n" * 200_000
     rejected(written(tmp_path, data.encode()), says=("row 2: ", "is a quote left open?"))
