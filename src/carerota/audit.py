@@ -212,10 +212,13 @@ def assemble(rota: Rota, tables: list[pd.DataFrame], moved: list[str], part: Wor
     if part.legs.get("estimate"):
         notes.append(f"{part.legs['estimate']} travel leg(s) estimated from distance (no travel matrix entry).")
 
-    table, parts = pay_stage(rota, part, workers, s, notes, messages)
-    parts.append(part.flags.rename(columns={"minutes": "amount"}))  # flagged in the findings' order already
-    if "continuity" in s.checks:
-        parts.append(sorted_findings(continuity_findings(client_table, s.continuity, messages)))
+    with ThreadPoolExecutor(1) as pool:  # continuity's findings are worded beside pay's
+        continuity = (pool.submit(lambda: sorted_findings(continuity_findings(client_table, s.continuity, messages)))
+                      if "continuity" in s.checks else None)
+        table, parts = pay_stage(rota, part, workers, s, notes, messages)
+        parts.append(part.flags.rename(columns={"minutes": "amount"}))  # flagged in the findings' order already
+        if continuity is not None:
+            parts.append(continuity.result())
 
     findings = stacked(parts)
     summary = summarise(part.totals, table, client_table, findings, s, rows_skipped=len(rota.skipped_rows),
