@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from carerota.errors import InputError, Problem, Problems
@@ -643,6 +642,10 @@ def text_table(name: str, columns: dict[str, pa.ChunkedArray], rows: np.ndarray,
     any file format (``columns``: canonical name → arrow text). Done on the arrow columns and turned
     into pandas once: a batch reads hundreds of small files, where pandas' cost per column call
     would be most of the read. ``first_row`` is named when there is no row at all."""
+    # pyarrow.compute is imported here, after a CSV's parse, not with this module: its 40 ms would
+    # hold back the start of the parse (``read_ahead``), while pandas imports it meanwhile anyway
+    import pyarrow.compute as pc
+
     texts = {canonical: pc.utf8_trim_whitespace(text) if may_need_trim(text) else text
              for canonical, text in columns.items()}
     empty = np.zeros(len(rows), bool)
@@ -751,6 +754,8 @@ def csv_columns(data: bytes | mmap.mmap, name: str, delimiter: str, header: list
         columns = with_empty_rows(columns, np.array(spaces) - 2)
     rows = lines[1:]
     problems = Problems()
+    import pyarrow.compute as pc  # after the parse, as in ``text_table``
+
     for position, column in zip(positions, columns):
         if all(text_bytes(chunk) <= MAX_CELL_BYTES for chunk in column.chunks):
             continue  # no chunk holds that much text in all (a 4 MiB block's share, in most files)
