@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import run, run_json
@@ -97,3 +99,21 @@ def test_continuity_needs_no_locations_or_pay(write):
                  visit("W2", "C2", 2).rsplit(",", 1)[0])
     result = run("audit", rota, "--only", "continuity")
     assert result.exit_code == 0, result.output
+
+
+def test_continuity_is_the_same_with_the_codes_visit_times_kept_or_without():
+    """Continuity counts on the ids' codes visit_times kept (renumbered for a part of the clients, as
+    a Dask partition holds), or on codes of its own: the same table."""
+    import pandas as pd
+
+    from carerota.audit import AuditSettings, client_stage
+    from carerota.load import load_clients, load_rota
+    from carerota.worktime import CODES, visit_times
+    examples = Path(__file__).parent.parent / "examples"
+    clients, s = load_clients(examples / "clients.csv"), AuditSettings()
+    timed = visit_times(load_rota(examples / "rota.csv").visits, use_actual=True)
+    some = timed[timed["client_id"].isin(timed["client_id"].unique()[::2])]
+    for visits in (timed, some):
+        kept = client_stage(visits, clients, s)
+        assert len(kept) == visits["client_id"].nunique()
+        pd.testing.assert_frame_equal(kept, client_stage(visits.drop(columns=list(CODES.values())), clients, s))

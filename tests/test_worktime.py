@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carerota.worktime import GapRules, rows_in_order, visit_times, working_time
+from carerota.worktime import CODES, GapRules, id_codes, rows_in_order, visit_times, working_time
 from carerota.travel import TravelModel
 
 T0 = pd.Timestamp("2026-11-02 08:00", tz="UTC")
@@ -109,3 +109,26 @@ def test_rows_in_order_is_a_take_of_every_column_keeping_its_type():
     expected = frame.take(order).reset_index(drop=True)
     pd.testing.assert_frame_equal(rows_in_order(frame, order), expected)
 
+
+
+@given(st.lists(st.tuples(st.sampled_from(["W2", "W10", "W1"]), st.sampled_from(["C3", "C1", "C20"]),
+                          st.integers(0, 600)), min_size=1, max_size=25), st.data())
+def test_id_codes_kept_by_visit_times_are_factorize_of_any_part(spec, data):
+    """The codes visit_times keeps, renumbered for any subset of the visits, are what factorising
+    that subset gives (codes in id order, ids in order); without them, id_codes factorises."""
+    timed = visit_times(visits(*[(w, c, m, m + 30) for w, c, m in spec]), use_actual=False)
+    kept = np.array(data.draw(st.lists(st.booleans(), min_size=len(timed), max_size=len(timed))))
+    for part in (timed, timed[kept]):
+        for col in CODES:
+            codes, names = id_codes(part, col)
+            expected_codes, expected_names = pd.factorize(part[col], sort=True)
+            assert codes.tolist() == expected_codes.tolist() and names.tolist() == expected_names.tolist()
+            assert names.dtype == expected_names.dtype
+            plain = id_codes(part.drop(columns=list(CODES.values())), col)
+            assert plain[0].tolist() == codes.tolist() and plain[1].tolist() == names.tolist()
+
+
+def test_given_client_codes_are_kept_as_they_are():
+    frame = visits(("W", "B", 0, 30), ("W", "A", 40, 70))
+    timed = visit_times(frame, use_actual=False, client_codes=np.array([1, 0]))
+    assert timed["client_code"].tolist() == [1, 0] and timed["worker_code"].tolist() == [0, 0]

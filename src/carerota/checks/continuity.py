@@ -13,6 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from carerota.worktime import id_codes
+
 
 @dataclass(frozen=True)
 class ContinuityPolicy:
@@ -53,8 +55,8 @@ def client_continuity(v: pd.DataFrame, clients: pd.DataFrame | None, policy: Con
     same per week (Monday to Sunday). Everything is counted with numpy on integer codes (sorted, so
     code order is id order); the per-client lists (team, weeks) are arrow lists, built from flat
     arrays and offsets, not Python objects: ``output`` writes them as JSON with arrow's kernels."""
-    client, client_names = pd.factorize(v["client_id"], sort=True)
-    worker, worker_names = pd.factorize(v["worker_id"], sort=True)
+    client, client_names = id_codes(v, "client_id")
+    worker, worker_names = id_codes(v, "worker_id")
     client_names, worker_names = client_names.astype(str), worker_names.astype(str)
     n_clients, n_workers = len(client_names), max(len(worker_names), 1)
     # summed in seconds, whole numbers that float sums hold exactly: the same totals in any visit order

@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from carerota.findings import RULE_POSITION, RULES, join, number, order_codes, sort_order, text
-from carerota.worktime import OVERLAP, seconds
+from carerota.findings import RULE_POSITION, RULES, join, number, sort_order, text
+from carerota.worktime import OVERLAP, id_codes, seconds
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,8 @@ def flag_visits(v: pd.DataFrame, policy: VisitPolicy, *, monitored: bool, travel
     def listing() -> np.ndarray:
         """The visits' positions in the findings' order (worker, client, row; stable): each rule's
         flags taken in it are the audit's findings as they are, not a million rows moved again."""
-        return sort_order([v["row"].fillna(-1).to_numpy("int64"), order_codes(v["client_id"]),
-                           order_codes(v["worker_id"])])
+        return sort_order([v["row"].fillna(-1).to_numpy("int64"), id_codes(v, "client_id")[0],
+                           id_codes(v, "worker_id")[0]])
 
     def flagged(mask: np.ndarray, rule: str, minutes: np.ndarray, message) -> pd.DataFrame:
         in_order = order.result()
