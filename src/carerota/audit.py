@@ -19,7 +19,7 @@ from carerota.checks.continuity import ContinuityPolicy, client_continuity, cont
 from carerota.checks.visits import VisitPolicy, flag_visits
 from carerota.errors import InputError, Problem
 from carerota.findings import RULES, fixed, iso_dates, join, rule_codes, sorted_findings, stacked
-from carerota.load import LOCAL_TZ, SOURCE_FILE, Rota, spread
+from carerota.load import LOCAL_TZ, SOURCE_FILE, Rota, epoch_us, spread
 from carerota.pay import PayPeriods, apply_floor, worker_periods
 from carerota.rates import WageFloor
 from carerota.travel import TravelModel
@@ -395,11 +395,6 @@ def visit_totals_by(visits: pd.DataFrame, s: AuditSettings, part: np.ndarray, n:
         **{col: None if sums is None else float(sums[k]) for col, sums in seconds_of.items()},
         "first": first.iloc[k], "last": last.iloc[k], "short": int(shorts[k]), "agreed_short": int(agreed[k]),
     } for k in range(n)]
-
-
-def epoch_us(times: pd.Series) -> np.ndarray:
-    """UTC instants as microseconds since the epoch."""
-    return times.to_numpy("datetime64[us]").astype("int64")
 
 
 def merge_totals(parts: list[dict], clients: int) -> dict:

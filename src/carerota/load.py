@@ -518,7 +518,7 @@ def check_times(name: str, visits: pd.DataFrame, start: str, end: str, problems:
                 *, planned: bool) -> None:
     """A planned visit must end after it starts and last at most a day; a check-out must not
     precede its check-in."""
-    length = instants(visits[end]) - instants(visits[start])  # int64 microseconds: no floats, no NaN
+    length = epoch_us(visits[end]) - epoch_us(visits[start])  # int64 microseconds: no floats, no NaN
     known = visits[start].notna().to_numpy() & visits[end].notna().to_numpy()
     backwards = known & ((length <= 0) if planned else (length < 0))
     if backwards.any():
@@ -535,9 +535,9 @@ def check_times(name: str, visits: pd.DataFrame, start: str, end: str, problems:
         )
 
 
-def instants(times: pd.Series) -> np.ndarray:
+def epoch_us(times: pd.Series) -> np.ndarray:
     """UTC instants as int64 microseconds since the epoch (NaT as the int64 minimum)."""
-    return times.dt.tz_convert(None).to_numpy().astype("datetime64[us]").view("int64")
+    return times.to_numpy("datetime64[us]").astype("int64")
 
 
 def check_windows(name: str, visits: pd.DataFrame, problems: Problems) -> None:
